@@ -1,0 +1,182 @@
+// The `meb` command: a thin layer over meb::engine. It parses the command line, reads the inputs at the
+// edge, calls the library, writes the outputs atomically, and maps each kind of error to its exit code.
+#include <chrono>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+#include "meb/compute.hpp"
+#include "meb/error.hpp"
+#include "meb/methodology.hpp"
+#include "meb/outputs.hpp"
+#include "meb/prices.hpp"
+#include "meb/version.hpp"
+
+namespace po = boost::program_options;
+
+namespace {
+
+// Exit codes, documented in the README.
+constexpr int kSuccess = 0;
+constexpr int kInternalError = 1;
+constexpr int kUsageError = 2;
+constexpr int kInputError = 3;
+constexpr int kMethodologyError = 4;
+constexpr int kOutputError = 5;
+
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+constexpr const char* kUsage =
+    "usage: meb <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  compute   SMEB, MEB and transfer value per area and month from price files and a methodology\n"
+    "  validate  check a methodology file and print a summary of it\n"
+    "\n"
+    "Run `meb <command> --help` for a command's options. `meb --version` prints the engine version.\n";
+
+meb::Month month_option(const std::string& name, const std::string& text) {
+  const auto month = meb::parse_month(text);
+  if (!month || text.size() != 7) throw UsageError("--" + name + " expects a month YYYY-MM, got '" + text + "'");
+  return *month;
+}
+
+po::variables_map parse(const po::options_description& options, const std::vector<std::string>& arguments) {
+  po::variables_map values;
+  try {
+    po::store(po::command_line_parser(arguments).options(options).run(), values);
+    po::notify(values);
+  } catch (const po::error& error) {
+    throw UsageError(error.what());
+  }
+  return values;
+}
+
+int run_compute(const std::vector<std::string>& arguments, const std::vector<std::string>& command_line) {
+  po::options_description options("meb compute options");
+  options.add_options()("help,h", "show this help")(
+      "prices", po::value<std::vector<std::string>>()->composing(),
+      "price file (WFP/HDX current or old layout, long CSV, or wide export); repeat for several files")(
+      "methodology", po::value<std::string>(), "methodology YAML file")(
+      "out", po::value<std::string>(), "output directory (created if needed)")(
+      "from", po::value<std::string>(), "first month to report, YYYY-MM")(
+      "to", po::value<std::string>(), "last month to report, YYYY-MM")(
+      "areas", po::value<std::string>(), "areas file mapping markets to admin2 and admin1 (CSV)")(
+      "skip-bad-rows", po::bool_switch(), "skip bad price rows, counting and listing them in the manifest")(
+      "quiet,q", po::bool_switch(), "print nothing on success");
+  const po::variables_map values = parse(options, arguments);
+  if (values.count("help")) {
+    std::cout << "usage: meb compute --prices FILE [--prices FILE ...] --methodology FILE --out DIR\n"
+                 "                   [--from YYYY-MM] [--to YYYY-MM] [--areas FILE] [--skip-bad-rows]\n\n"
+              << options;
+    return kSuccess;
+  }
+  for (const char* required : {"prices", "methodology", "out"})
+    if (!values.count(required)) throw UsageError(std::string("meb compute needs --") + required + " (see meb compute --help)");
+  const auto started = std::chrono::steady_clock::now();
+  const std::optional<meb::Month> from =
+      values.count("from") ? std::optional<meb::Month>(month_option("from", values["from"].as<std::string>())) : std::nullopt;
+  const std::optional<meb::Month> to =
+      values.count("to") ? std::optional<meb::Month>(month_option("to", values["to"].as<std::string>())) : std::nullopt;
+  if (from && to && *to < *from) throw UsageError("--to " + to->to_string() + " is before --from " + from->to_string());
+
+  const std::string methodology_path = values["methodology"].as<std::string>();
+  const meb::Methodology methodology = meb::load_methodology(methodology_path);
+  const meb::PriceFilter filter = meb::make_price_filter(methodology, values["skip-bad-rows"].as<bool>());
+
+  meb::RunRecord run;
+  run.command_line = command_line;
+  run.inputs.emplace_back("methodology", methodology_path);
+  meb::PriceTable prices;
+  for (const auto& path : values["prices"].as<std::vector<std::string>>()) {
+    meb::read_price_file(path, filter, prices);
+    run.inputs.emplace_back("prices", path);
+  }
+  std::optional<meb::AreaFile> areas;
+  if (values.count("areas")) {
+    areas = meb::read_area_file(values["areas"].as<std::string>());
+    run.inputs.emplace_back("areas", values["areas"].as<std::string>());
+  }
+  const meb::ComputeResult result = meb::compute(methodology, prices, areas ? &*areas : nullptr, from, to);
+
+  std::string transfer_values = meb::transfer_values_csv(methodology, result);
+  std::string basket_costs = meb::basket_costs_csv(methodology, result);
+  run.outputs = {{"transfer_values.csv", result.rows.size()},
+                 {"basket_costs.csv", result.rows.size() * result.lines.size()}};
+  run.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::string manifest = meb::manifest_json(methodology, prices, result, run);
+  const std::string out = values["out"].as<std::string>();
+  meb::write_files_atomically(out, {{"transfer_values.csv", std::move(transfer_values)},
+                                    {"basket_costs.csv", std::move(basket_costs)},
+                                    {"manifest.json", std::move(manifest)}});
+  if (!values["quiet"].as<bool>()) {
+    std::cout << "meb compute: " << methodology.id << " version " << methodology.version << ", "
+              << result.rows.size() << " area-months from " << result.first.to_string() << " to "
+              << result.last.to_string() << "; " << result.count_by_status[0] << " line prices observed, "
+              << result.count_by_status[1] + result.count_by_status[2] << " filled, " << result.count_by_status[3]
+              << " missing\n"
+              << "wrote " << out << "/transfer_values.csv, basket_costs.csv, manifest.json\n";
+  }
+  return kSuccess;
+}
+
+int run_validate(const std::vector<std::string>& arguments) {
+  po::options_description options("meb validate options");
+  options.add_options()("help,h", "show this help")(
+      "methodology", po::value<std::vector<std::string>>()->composing(), "methodology YAML file; repeat for several");
+  po::positional_options_description positional;
+  const po::variables_map values = parse(options, arguments);
+  if (values.count("help")) {
+    std::cout << "usage: meb validate --methodology FILE [--methodology FILE ...]\n\n" << options;
+    return kSuccess;
+  }
+  if (!values.count("methodology")) throw UsageError("meb validate needs --methodology (see meb validate --help)");
+  for (const auto& path : values["methodology"].as<std::vector<std::string>>()) {
+    const meb::Methodology methodology = meb::load_methodology(path);
+    std::cout << meb::summarise(methodology) << "valid\n";
+  }
+  return kSuccess;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> command_line(argv, argv + argc);
+  try {
+    if (argc < 2) throw UsageError("no command given");
+    const std::string command = argv[1];
+    const std::vector<std::string> arguments(argv + 2, argv + argc);
+    if (command == "--help" || command == "-h" || command == "help") {
+      std::cout << kUsage;
+      return kSuccess;
+    }
+    if (command == "--version") {
+      std::cout << "meb " << meb::kVersion << "\n";
+      return kSuccess;
+    }
+    if (command == "compute") return run_compute(arguments, command_line);
+    if (command == "validate") return run_validate(arguments);
+    throw UsageError("unknown command '" + command + "'");
+  } catch (const UsageError& error) {
+    std::cerr << "meb: usage error: " << error.what() << "\n\n" << kUsage;
+    return kUsageError;
+  } catch (const meb::MethodologyError& error) {
+    std::cerr << "meb: methodology error:\n" << error.what() << "\n";
+    return kMethodologyError;
+  } catch (const meb::InputError& error) {
+    std::cerr << "meb: input error: " << error.what() << "\n";
+    return kInputError;
+  } catch (const meb::OutputError& error) {
+    std::cerr << "meb: output error: " << error.what() << "\n";
+    return kOutputError;
+  } catch (const std::exception& error) {
+    std::cerr << "meb: internal error: " << error.what() << "\n";
+    return kInternalError;
+  }
+}

@@ -1,0 +1,53 @@
+#pragma once
+// The normative computation end to end: prices → areas → aggregation and fill → costing → transfer
+// values. Pure: it reads no file and writes none (readers and writers sit at the edges).
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "meb/aggregation.hpp"
+#include "meb/areas.hpp"
+#include "meb/costing.hpp"
+#include "meb/methodology.hpp"
+#include "meb/prices.hpp"
+#include "meb/transfer.hpp"
+
+namespace meb {
+
+/// What to read from the price files for this methodology.
+[[nodiscard]] PriceFilter make_price_filter(const Methodology& methodology, bool skip_bad_rows);
+
+/// One output row: an area at a reported level, in one month.
+struct AreaMonth {
+  std::int32_t area = 0;
+  std::size_t month = 0;  ///< index into the panel's months
+};
+
+struct ComputeResult {
+  AreaTree areas;
+  PricePanel panel;
+  std::vector<CostLine> lines;
+  std::vector<AreaMonth> rows;        ///< by level as reported, then area, then month
+  std::vector<LinePrice> line_prices; ///< rows × lines, row-major
+  Eigen::VectorXd smeb;               ///< NaN: missing (or no smeb lines)
+  Eigen::VectorXd meb;
+  std::vector<TransferValue> transfer;  ///< NaN fields when the basis is missing
+  Month first;                        ///< the reported window
+  Month last;
+  bool has_smeb = false;
+  std::size_t count_by_status[4] = {0, 0, 0, 0};  ///< priced lines in the window, by PriceStatus
+
+  [[nodiscard]] const LinePrice& line_price(std::size_t row, std::size_t line) const {
+    return line_prices[row * lines.size() + line];
+  }
+};
+
+/// Runs the methodology over the prices. `from`/`to` narrow the reported months (default: the first to the
+/// last month with a price of a basket item); months before `from` still feed carry-forward.
+/// Throws InputError when there is nothing to compute or a price is missing under `on_missing: error`.
+[[nodiscard]] ComputeResult compute(const Methodology& methodology, const PriceTable& prices, const AreaFile* area_file,
+                                    std::optional<Month> from = std::nullopt, std::optional<Month> to = std::nullopt);
+
+}  // namespace meb

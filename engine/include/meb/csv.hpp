@@ -1,0 +1,46 @@
+#pragma once
+// A small RFC 4180 reader over an in-memory buffer. It is the one place that understands CSV quoting:
+// WFP files quote fields that contain commas ("Bread (bakery, parallel market)").
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace meb {
+
+/// Reads a whole file into memory. Throws InputError naming the file when it cannot be read.
+[[nodiscard]] std::string read_file(const std::string& path);
+
+namespace detail {
+
+/// Iterates the records of a CSV buffer. Fields are views into the buffer, or into internal storage
+/// for quoted fields that contained doubled quotes; they stay valid until the next call to next().
+class CsvReader {
+ public:
+  /// `buffer` must outlive the reader. A UTF-8 byte order mark at the start is skipped.
+  explicit CsvReader(std::string_view buffer);
+
+  /// Reads the next record into `fields`. Returns false at the end of the buffer. Blank lines are skipped.
+  /// Throws InputError (without a file name; callers add it) on an unterminated quoted field.
+  bool next(std::vector<std::string_view>& fields);
+
+  /// The 1-based physical line on which the last record started.
+  [[nodiscard]] std::size_t line() const { return record_line_; }
+
+ private:
+  std::string_view buffer_;
+  std::size_t pos_ = 0;
+  std::size_t current_line_ = 1;
+  std::size_t record_line_ = 0;
+  std::vector<std::string> unescaped_;  // storage for quoted fields with "" inside
+};
+
+/// Trims ASCII spaces and tabs on both sides.
+[[nodiscard]] std::string_view trim(std::string_view text);
+/// ASCII lower case (names are compared case-insensitively).
+[[nodiscard]] std::string to_lower(std::string_view text);
+/// Parses a whole field as a finite double; nothing when it is empty or not a number.
+[[nodiscard]] bool parse_double(std::string_view text, double& value);
+
+}  // namespace detail
+}  // namespace meb

@@ -1,0 +1,121 @@
+#pragma once
+// Price data in: WFP/HDX files (current and old layout), plain long CSVs and wide survey exports
+// (KoBo, JMMI), detected from the header and read into one PriceTable of raw quotes. Units are kept as
+// written here; the conversion to each basket item's unit happens when series are built
+// (price_series.hpp), where the item is known.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "meb/month.hpp"
+
+namespace meb {
+
+enum class PriceLayout { wfp_current, wfp_old, long_csv, wide };
+[[nodiscard]] std::string_view to_string(PriceLayout layout);
+
+/// One market. Its identity is `market_id` when the file has one, otherwise its name within its
+/// admin1 and admin2: two markets with the same name in different areas are different markets.
+struct Market {
+  std::string id;  ///< market_id, empty when the file has none
+  std::string name;
+  std::string admin1;
+  std::string admin2;
+};
+
+/// One price quote, as read. Strings are interned in the PriceTable.
+struct PriceQuote {
+  std::uint32_t market = 0;     ///< index into PriceTable::markets
+  std::uint32_t commodity = 0;  ///< index into PriceTable::commodities
+  std::uint32_t unit = 0;       ///< index into PriceTable::units
+  std::uint32_t source = 0;     ///< index into PriceTable::sources
+  std::uint32_t line = 0;       ///< physical line in the source file
+  Month month;
+  double price = 0.0;  ///< per `unit`, in the methodology's currency
+};
+
+/// A row that was not used, with the reason: listed in the manifest.
+struct RowIssue {
+  std::string file;
+  std::size_t line = 0;
+  std::string commodity;
+  std::string reason;
+  std::string value;
+};
+
+/// What was read from one file, and what was set aside and why.
+struct PriceSource {
+  std::string path;
+  PriceLayout layout = PriceLayout::long_csv;
+  bool hxl_row = false;
+  std::size_t rows_read = 0;             ///< data rows (the header and the HXL row excluded)
+  std::size_t rows_used = 0;             ///< quotes kept
+  std::size_t filtered_pricetype = 0;    ///< another price type
+  std::size_t filtered_priceflag = 0;    ///< a WFP price flag not asked for
+  std::size_t filtered_national_average = 0;
+  std::size_t filtered_commodity = 0;    ///< a commodity that no basket uses
+  std::size_t filtered_empty_cells = 0;  ///< wide exports: an empty price cell (no quote)
+  std::size_t skipped_bad_rows = 0;      ///< bad rows skipped under --skip-bad-rows
+  std::size_t bad_unused_rows = 0;       ///< bad rows of commodities no basket uses (never an error)
+};
+
+/// Names the columns of a wide survey export (one row per trader or market, one column per price).
+struct WideColumn {
+  std::string column;
+  std::string item;
+  std::string unit;
+};
+struct WideMapping {
+  std::string date;
+  std::string market;
+  std::string market_id;  ///< optional
+  std::string admin1;
+  std::string admin2;     ///< optional
+  std::vector<WideColumn> columns;
+};
+
+/// What to keep while reading. Rows of other commodities are counted, never an error.
+struct PriceFilter {
+  std::string pricetype;                    ///< e.g. "Retail"; compared case-insensitively
+  std::vector<std::string> priceflags{"actual"};
+  std::string currency;                     ///< the methodology's; another one for a used commodity is an error
+  std::unordered_set<std::string> commodities;  ///< lower-case names the baskets use
+  bool skip_bad_rows = false;               ///< --skip-bad-rows: skip, count and list bad rows instead of failing
+  const WideMapping* wide = nullptr;        ///< for wide exports
+};
+
+/// Every quote kept from every file read, with interned strings.
+struct PriceTable {
+  std::vector<Market> markets;
+  std::vector<std::string> commodities;
+  std::vector<std::string> units;
+  std::vector<PriceSource> sources;
+  std::vector<PriceQuote> quotes;
+  std::vector<RowIssue> issues;  ///< skipped bad rows and bad rows of unused commodities
+  std::string country_code;      ///< from `countryiso3` when a file has it
+
+  std::uint32_t intern_market(const Market& market);
+  std::uint32_t intern_commodity(std::string_view name);
+  std::uint32_t intern_unit(std::string_view unit);
+
+ private:
+  std::unordered_map<std::string, std::uint32_t> market_index_;
+  std::unordered_map<std::string, std::uint32_t> commodity_index_;
+  std::unordered_map<std::string, std::uint32_t> unit_index_;
+};
+
+/// Tells the layout from a header row. Throws InputError naming the file and the columns found.
+[[nodiscard]] PriceLayout detect_layout(const std::vector<std::string_view>& header, const WideMapping* wide,
+                                        std::string_view file);
+
+/// Reads one price file's content (named `path` in messages) and appends its quotes to `table`.
+/// Throws InputError naming the file, the line and the value for a bad row (unless filter.skip_bad_rows).
+void read_prices(const std::string& path, std::string_view content, const PriceFilter& filter, PriceTable& table);
+
+/// Reads a price file from disk; see read_prices.
+void read_price_file(const std::string& path, const PriceFilter& filter, PriceTable& table);
+
+}  // namespace meb

@@ -1,0 +1,585 @@
+#include "meb/methodology.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <set>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+#include "meb/csv.hpp"
+#include "meb/error.hpp"
+
+namespace meb {
+
+std::string_view to_string(OnMissing on_missing) {
+  switch (on_missing) {
+    case OnMissing::missing: return "missing";
+    case OnMissing::zero: return "zero";
+    case OnMissing::error: return "error";
+  }
+  return "missing";
+}
+
+std::vector<AreaLevel> Methodology::reported_levels() const {
+  if (!output_levels.empty()) return output_levels;
+  return std::vector<AreaLevel>(prices.levels.begin() + 1, prices.levels.end());
+}
+
+namespace {
+
+std::string join(std::initializer_list<const char*> words) {
+  std::string text;
+  for (const char* word : words) text += (text.empty() ? "" : ", ") + std::string(word);
+  return text;
+}
+
+std::string show(const YAML::Node& node) {
+  if (!node.IsDefined() || node.IsNull()) return "null";
+  if (node.IsScalar()) return "'" + node.Scalar() + "'";
+  YAML::Emitter out;
+  out << YAML::Flow << node;
+  return out.c_str();
+}
+
+/// Collects every problem of a file, each with its position, before reporting them together.
+class Loader {
+ public:
+  explicit Loader(const std::string& file) : file_(file) {}
+
+  void error(const YAML::Node& at, const std::string& key, const std::string& what) {
+    const YAML::Mark mark = at.Mark();
+    const std::size_t line = mark.line >= 0 ? static_cast<std::size_t>(mark.line) + 1 : 0;
+    const std::size_t column = mark.column >= 0 ? static_cast<std::size_t>(mark.column) + 1 : 0;
+    errors_.push_back(file_ + ":" + std::to_string(line) + ":" + std::to_string(column) + ": key '" + key + "': " + what);
+  }
+
+  [[nodiscard]] const std::vector<std::string>& errors() const { return errors_; }
+
+  /// Reports keys of `map` that are not in `allowed`.
+  void check_keys(const YAML::Node& map, const std::string& where, std::initializer_list<const char*> allowed) {
+    if (!map.IsMap()) return;
+    for (const auto& entry : map) {
+      const std::string key = entry.first.Scalar();
+      bool known = false;
+      for (const char* name : allowed) known = known || key == name;
+      if (!known)
+        error(entry.first, where.empty() ? key : where + "." + key,
+              "unknown key; allowed keys here: " + join(allowed));
+    }
+  }
+
+  bool expect_map(const YAML::Node& node, const std::string& key) {
+    if (node.IsMap()) return true;
+    error(node, key, "expected a mapping (key: value), got " + show(node));
+    return false;
+  }
+
+  std::optional<std::string> text(const YAML::Node& parent, const char* name, const std::string& key, bool required) {
+    const YAML::Node node = parent[name];
+    if (!node.IsDefined() || node.IsNull()) {
+      if (required) error(parent, key, "is required");
+      return std::nullopt;
+    }
+    if (!node.IsScalar()) {
+      error(node, key, "expected text, got " + show(node));
+      return std::nullopt;
+    }
+    return node.Scalar();
+  }
+
+  std::optional<double> number(const YAML::Node& parent, const char* name, const std::string& key, bool required,
+                               double minimum = -std::numeric_limits<double>::infinity(),
+                               const char* minimum_text = nullptr) {
+    const YAML::Node node = parent[name];
+    if (!node.IsDefined() || node.IsNull()) {
+      if (required) error(parent, key, "is required");
+      return std::nullopt;
+    }
+    double value = 0.0;
+    if (!node.IsScalar() || !detail::parse_double(node.Scalar(), value)) {
+      error(node, key, "expected a number, got " + show(node));
+      return std::nullopt;
+    }
+    if (value < minimum) {
+      error(node, key, std::string("must be ") + (minimum_text ? minimum_text : ">= minimum") + ", got " + show(node));
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  std::optional<int> integer(const YAML::Node& parent, const char* name, const std::string& key, int minimum) {
+    const YAML::Node node = parent[name];
+    if (!node.IsDefined() || node.IsNull()) return std::nullopt;
+    double value = 0.0;
+    if (!node.IsScalar() || !detail::parse_double(node.Scalar(), value) || value != std::floor(value) ||
+        value < minimum || value > 1e6) {
+      error(node, key, "expected a whole number >= " + std::to_string(minimum) + ", got " + show(node));
+      return std::nullopt;
+    }
+    return static_cast<int>(value);
+  }
+
+  std::vector<std::string> text_list(const YAML::Node& parent, const char* name, const std::string& key) {
+    std::vector<std::string> values;
+    const YAML::Node node = parent[name];
+    if (!node.IsDefined() || node.IsNull()) return values;
+    if (!node.IsSequence()) {
+      error(node, key, "expected a list, got " + show(node));
+      return values;
+    }
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      if (!node[i].IsScalar()) error(node[i], key + "[" + std::to_string(i) + "]", "expected text, got " + show(node[i]));
+      else values.push_back(node[i].Scalar());
+    }
+    return values;
+  }
+
+  template <typename Enum, typename Parse>
+  std::optional<Enum> choice(const YAML::Node& parent, const char* name, const std::string& key, bool required,
+                             Parse parse, std::initializer_list<const char*> allowed) {
+    const auto value = text(parent, name, key, required);
+    if (!value) return std::nullopt;
+    if (auto parsed = parse(*value)) return parsed;
+    error(parent[name], key, "unknown value '" + *value + "'; allowed values: " + join(allowed));
+    return std::nullopt;
+  }
+
+ private:
+  std::string file_;
+  std::vector<std::string> errors_;
+};
+
+std::optional<Per> parse_per(std::string_view text) {
+  if (text == "person/day") return Per::person_day;
+  if (text == "person/month") return Per::person_month;
+  if (text == "household/month") return Per::household_month;
+  if (text == "household/year") return Per::household_year;
+  return std::nullopt;
+}
+std::optional<Tier> parse_tier(std::string_view text) {
+  if (text == "smeb") return Tier::smeb;
+  if (text == "meb") return Tier::meb;
+  return std::nullopt;
+}
+std::optional<OnMissing> parse_on_missing(std::string_view text) {
+  if (text == "missing") return OnMissing::missing;
+  if (text == "zero") return OnMissing::zero;
+  if (text == "error") return OnMissing::error;
+  return std::nullopt;
+}
+std::optional<RoundingMode> parse_rounding_mode(std::string_view text) {
+  if (text == "nearest") return RoundingMode::nearest;
+  if (text == "up") return RoundingMode::up;
+  if (text == "down") return RoundingMode::down;
+  return std::nullopt;
+}
+std::optional<HouseholdModel> parse_household_model(std::string_view text) {
+  if (text == "fixed") return HouseholdModel::fixed;
+  if (text == "per_capita") return HouseholdModel::per_capita;
+  if (text == "bands") return HouseholdModel::bands;
+  if (text == "capped") return HouseholdModel::capped;
+  if (text == "equivalence") return HouseholdModel::equivalence;
+  return std::nullopt;
+}
+std::optional<EquivalenceScale> parse_scale(std::string_view text) {
+  if (text == "oecd") return EquivalenceScale::oecd;
+  if (text == "modified_oecd") return EquivalenceScale::modified_oecd;
+  if (text == "square_root") return EquivalenceScale::square_root;
+  return std::nullopt;
+}
+std::optional<Statistic> parse_area_statistic(std::string_view text) {
+  if (text == "median") return Statistic::median;
+  if (text == "mean") return Statistic::mean;
+  return std::nullopt;
+}
+
+void load_household(Loader& in, const YAML::Node& node, Household& household) {
+  if (!node.IsDefined()) {
+    in.error(node, "household", "is required (for example `household: {size: 6}`)");
+    return;
+  }
+  if (!in.expect_map(node, "household")) return;
+  in.check_keys(node, "household", {"model", "size", "bands", "base", "max", "scale", "adults", "children"});
+  household.model = in.choice<HouseholdModel>(node, "model", "household.model", false, parse_household_model,
+                                              {"fixed", "per_capita", "bands", "capped", "equivalence"})
+                        .value_or(HouseholdModel::fixed);
+  const bool needs_size = household.model == HouseholdModel::fixed || household.model == HouseholdModel::bands ||
+                          household.model == HouseholdModel::capped;
+  if (auto size = in.number(node, "size", "household.size", needs_size, 1.0, ">= 1")) household.size = *size;
+  if (household.model == HouseholdModel::bands) {
+    const YAML::Node bands = node["bands"];
+    if (!bands.IsSequence() || bands.size() == 0) {
+      in.error(bands.IsDefined() ? bands : node, "household.bands", "expected a non-empty list of {up_to, persons}");
+    } else {
+      double previous = 0.0;
+      for (std::size_t i = 0; i < bands.size(); ++i) {
+        const std::string key = "household.bands[" + std::to_string(i) + "]";
+        if (!in.expect_map(bands[i], key)) continue;
+        in.check_keys(bands[i], key, {"up_to", "persons"});
+        SizeBand band;
+        band.up_to = in.number(bands[i], "up_to", key + ".up_to", false, 1.0, ">= 1")
+                         .value_or(std::numeric_limits<double>::infinity());
+        if (auto persons = in.number(bands[i], "persons", key + ".persons", true, 0.0, ">= 0")) band.persons = *persons;
+        if (band.up_to <= previous) in.error(bands[i], key + ".up_to", "bands must be in increasing order of up_to");
+        previous = band.up_to;
+        household.bands.push_back(band);
+      }
+    }
+  }
+  if (household.model == HouseholdModel::capped) {
+    household.base = in.number(node, "base", "household.base", false, 0.0, ">= 0").value_or(1.0);
+    if (auto max = in.number(node, "max", "household.max", true, 1.0, ">= 1")) household.max = *max;
+  }
+  if (household.model == HouseholdModel::equivalence) {
+    if (auto scale = in.choice<EquivalenceScale>(node, "scale", "household.scale", true, parse_scale,
+                                                 {"oecd", "modified_oecd", "square_root"}))
+      household.scale = *scale;
+    if (auto adults = in.number(node, "adults", "household.adults", true, 1.0, ">= 1")) household.adults = *adults;
+    household.children = in.number(node, "children", "household.children", false, 0.0, ">= 0").value_or(0.0);
+  }
+}
+
+void load_wide(Loader& in, const YAML::Node& node, PriceSettings& prices) {
+  if (!in.expect_map(node, "prices.wide")) return;
+  in.check_keys(node, "prices.wide", {"date", "market", "market_id", "admin1", "admin2", "columns"});
+  WideMapping wide;
+  wide.date = in.text(node, "date", "prices.wide.date", true).value_or("");
+  wide.market = in.text(node, "market", "prices.wide.market", true).value_or("");
+  wide.market_id = in.text(node, "market_id", "prices.wide.market_id", false).value_or("");
+  wide.admin1 = in.text(node, "admin1", "prices.wide.admin1", false).value_or("");
+  wide.admin2 = in.text(node, "admin2", "prices.wide.admin2", false).value_or("");
+  const YAML::Node columns = node["columns"];
+  if (!columns.IsSequence() || columns.size() == 0) {
+    in.error(columns.IsDefined() ? columns : node, "prices.wide.columns",
+             "expected a non-empty list of {column, item, unit}");
+  } else {
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      const std::string key = "prices.wide.columns[" + std::to_string(i) + "]";
+      if (!in.expect_map(columns[i], key)) continue;
+      in.check_keys(columns[i], key, {"column", "item", "unit"});
+      WideColumn column;
+      column.column = in.text(columns[i], "column", key + ".column", true).value_or("");
+      column.item = in.text(columns[i], "item", key + ".item", true).value_or("");
+      column.unit = in.text(columns[i], "unit", key + ".unit", true).value_or("");
+      wide.columns.push_back(column);
+    }
+  }
+  prices.wide = wide;
+}
+
+void load_prices(Loader& in, const YAML::Node& node, PriceSettings& prices) {
+  if (!node.IsDefined()) return;  // every key has a default
+  if (!in.expect_map(node, "prices")) return;
+  in.check_keys(node, "prices",
+                {"pricetype", "priceflags", "levels", "statistic", "min_observations", "fill", "on_missing", "wide"});
+  if (auto pricetype = in.text(node, "pricetype", "prices.pricetype", false)) prices.pricetype = *pricetype;
+  if (node["priceflags"].IsDefined()) {
+    prices.priceflags = in.text_list(node, "priceflags", "prices.priceflags");
+    for (std::size_t i = 0; i < prices.priceflags.size(); ++i) {
+      const std::string& flag = prices.priceflags[i];
+      if (flag != "actual" && flag != "aggregate" && flag != "actual,aggregate")
+        in.error(node["priceflags"][i], "prices.priceflags[" + std::to_string(i) + "]",
+                 "unknown WFP price flag '" + flag + "'; allowed values: actual, aggregate, actual,aggregate");
+    }
+    if (prices.priceflags.empty()) in.error(node["priceflags"], "prices.priceflags", "must name at least one flag");
+  }
+  if (node["levels"].IsDefined()) {
+    const auto names = in.text_list(node, "levels", "prices.levels");
+    std::vector<AreaLevel> levels;
+    bool valid = true;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      const auto level = parse_area_level(names[i]);
+      if (!level) {
+        in.error(node["levels"][i], "prices.levels[" + std::to_string(i) + "]",
+                 "unknown level '" + names[i] + "'; allowed values: market, admin2, admin1, national");
+        valid = false;
+      } else {
+        levels.push_back(*level);
+      }
+    }
+    if (valid) {
+      bool ordered = levels.size() >= 2 && levels.front() == AreaLevel::market;
+      for (std::size_t i = 1; i < levels.size(); ++i) ordered = ordered && levels[i - 1] < levels[i];
+      if (!ordered)
+        in.error(node["levels"], "prices.levels",
+                 "must start at market and go up in the order admin2, admin1, national (e.g. [market, admin2, "
+                 "admin1]), got " + show(node["levels"]));
+      else
+        prices.levels = levels;
+    }
+  }
+  if (auto statistic = in.choice<Statistic>(node, "statistic", "prices.statistic", false, parse_area_statistic,
+                                            {"median", "mean"}))
+    prices.statistic = *statistic;
+  if (auto minimum = in.integer(node, "min_observations", "prices.min_observations", 1)) prices.min_observations = *minimum;
+  const YAML::Node fill = node["fill"];
+  if (fill.IsDefined() && !fill.IsNull()) {
+    if (!fill.IsSequence()) {
+      in.error(fill, "prices.fill", "expected a list of rules such as [parent, {carry_forward: 2}], got " + show(fill));
+    } else {
+      for (std::size_t i = 0; i < fill.size(); ++i) {
+        const std::string key = "prices.fill[" + std::to_string(i) + "]";
+        const YAML::Node rule = fill[i];
+        if (rule.IsScalar() && rule.Scalar() == "parent") {
+          prices.fill.push_back({FillRule::Kind::parent, 0});
+        } else if (rule.IsMap() && rule.size() == 1 && rule["carry_forward"].IsDefined()) {
+          if (auto months = in.integer(rule, "carry_forward", key + ".carry_forward", 1))
+            prices.fill.push_back({FillRule::Kind::carry_forward, *months});
+        } else {
+          in.error(rule, key, "unknown fill rule " + show(rule) + "; allowed: parent, {carry_forward: N}");
+        }
+      }
+    }
+  }
+  if (auto on_missing = in.choice<OnMissing>(node, "on_missing", "prices.on_missing", false, parse_on_missing,
+                                             {"missing", "zero", "error"}))
+    prices.on_missing = *on_missing;
+  if (node["wide"].IsDefined()) load_wide(in, node["wide"], prices);
+}
+
+void load_item(Loader& in, const YAML::Node& node, const std::string& key, BasketItem& item) {
+  in.check_keys(node, key,
+                {"item", "aliases", "quantity", "unit", "exact_unit", "per", "composite", "substitutes",
+                 "density_kg_per_l", "cost"});
+  item.line = static_cast<std::size_t>(node.Mark().line + 1);
+  item.item = in.text(node, "item", key + ".item", true).value_or("");
+  item.aliases = in.text_list(node, "aliases", key + ".aliases");
+  item.substitutes = in.text_list(node, "substitutes", key + ".substitutes");
+  if (auto per = in.choice<Per>(node, "per", key + ".per", true, parse_per,
+                                {"person/day", "person/month", "household/month", "household/year"}))
+    item.per = *per;
+  item.cost = in.number(node, "cost", key + ".cost", false, 0.0, ">= 0");
+  if (item.cost) {
+    for (const char* priced_only : {"quantity", "unit", "composite", "substitutes", "aliases"})
+      if (node[priced_only].IsDefined())
+        in.error(node[priced_only], key + "." + priced_only, "a line with a stated cost has no market price, so no " +
+                                                                 std::string(priced_only));
+    return;
+  }
+  if (auto quantity = in.number(node, "quantity", key + ".quantity", true, 0.0, ">= 0")) item.quantity = *quantity;
+  if (auto unit = in.text(node, "unit", key + ".unit", true)) {
+    item.unit = parse_unit(*unit);
+    const bool exact = node["exact_unit"].IsDefined() && node["exact_unit"].IsScalar() &&
+                       node["exact_unit"].Scalar() == "true";
+    if (!item.unit.recognised() && !exact)
+      in.error(node["unit"], key + ".unit",
+               "unknown unit '" + *unit +
+                   "'; allowed: KG, G, L, ML, M3, pcs (or Unit), optionally with a multiple such as 50 KG or 10 pcs; "
+                   "to match prices quoted in exactly this unit, add `exact_unit: true`");
+  }
+  item.density_kg_per_litre = in.number(node, "density_kg_per_l", key + ".density_kg_per_l", false, 1e-9, "> 0");
+  const YAML::Node composite = node["composite"];
+  if (composite.IsDefined()) {
+    if (in.expect_map(composite, key + ".composite")) {
+      in.check_keys(composite, key + ".composite", {"of", "statistic"});
+      Composite built;
+      built.of = in.text_list(composite, "of", key + ".composite.of");
+      if (built.of.size() < 2)
+        in.error(composite, key + ".composite.of", "a composite needs at least two alternatives, got " + show(composite["of"]));
+      built.statistic = in.choice<Statistic>(composite, "statistic", key + ".composite.statistic", false, parse_statistic,
+                                             {"mean", "median", "min"})
+                            .value_or(Statistic::mean);
+      item.composite = built;
+    }
+  }
+}
+
+void load_basket(Loader& in, const YAML::Node& root, Basket& basket) {
+  const YAML::Node node = root["basket"];
+  if (!node.IsDefined() || !node.IsSequence() || node.size() == 0) {
+    in.error(node.IsDefined() ? node : root, "basket", "expected a non-empty list of components");
+    return;
+  }
+  std::map<std::string, std::string> names;  // lower-case name or alias -> where it was declared
+  auto declare = [&](const YAML::Node& at, const std::string& key, const std::string& name) {
+    const std::string lowered = detail::to_lower(name);
+    auto [it, inserted] = names.try_emplace(lowered, key);
+    if (!inserted) in.error(at, key, "duplicate item '" + name + "': already declared at " + it->second);
+  };
+  for (std::size_t c = 0; c < node.size(); ++c) {
+    const std::string key = "basket[" + std::to_string(c) + "]";
+    const YAML::Node entry = node[c];
+    if (!in.expect_map(entry, key)) continue;
+    in.check_keys(entry, key, {"component", "tier", "markup_percent", "items", "cost", "per"});
+    BasketComponent component;
+    component.component = in.text(entry, "component", key + ".component", true).value_or("");
+    if (auto tier = in.choice<Tier>(entry, "tier", key + ".tier", true, parse_tier, {"smeb", "meb"})) component.tier = *tier;
+    component.markup_percent = in.number(entry, "markup_percent", key + ".markup_percent", false, 0.0, ">= 0").value_or(0.0);
+    const YAML::Node items = entry["items"];
+    if (entry["cost"].IsDefined()) {
+      // A component stated as one amount (water: 3,000 per household per month).
+      if (items.IsDefined()) in.error(items, key + ".items", "a component has either items or a cost, not both");
+      BasketItem item;
+      item.line = static_cast<std::size_t>(entry.Mark().line + 1);
+      item.item = component.component;
+      item.cost = in.number(entry, "cost", key + ".cost", true, 0.0, ">= 0");
+      if (auto per = in.choice<Per>(entry, "per", key + ".per", true, parse_per,
+                                    {"person/day", "person/month", "household/month", "household/year"}))
+        item.per = *per;
+      declare(entry, key + ".component", item.item);
+      component.items.push_back(item);
+    } else if (!items.IsSequence() || items.size() == 0) {
+      in.error(items.IsDefined() ? items : entry, key + ".items", "expected a non-empty list of items, or a cost");
+    } else {
+      if (entry["per"].IsDefined()) in.error(entry["per"], key + ".per", "`per` goes on each item, or with a component cost");
+      for (std::size_t i = 0; i < items.size(); ++i) {
+        const std::string item_key = key + ".items[" + std::to_string(i) + "]";
+        if (!in.expect_map(items[i], item_key)) continue;
+        BasketItem item;
+        load_item(in, items[i], item_key, item);
+        if (!item.item.empty()) declare(items[i], item_key, item.item);
+        for (const auto& alias : item.aliases) declare(items[i]["aliases"], item_key + ".aliases", alias);
+        component.items.push_back(std::move(item));
+      }
+    }
+    basket.components.push_back(std::move(component));
+  }
+  basket.markup_percent = in.number(root, "markup_percent", "markup_percent", false, 0.0, ">= 0").value_or(0.0);
+}
+
+void load_transfer(Loader& in, const YAML::Node& node, TransferRule& rule, bool has_smeb) {
+  if (!node.IsDefined()) return;  // defaults: the whole MEB, no deduction, full coverage, no rounding
+  if (!in.expect_map(node, "transfer")) return;
+  in.check_keys(node, "transfer", {"basis", "deduct", "coverage", "floor", "cap", "round"});
+  if (auto basis = in.choice<Tier>(node, "basis", "transfer.basis", false, parse_tier, {"meb", "smeb"})) {
+    rule.basis = *basis;
+    if (rule.basis == Tier::smeb && !has_smeb) in.error(node["basis"], "transfer.basis", "is smeb but no basket component has tier smeb");
+  }
+  rule.deduct = in.number(node, "deduct", "transfer.deduct", false, 0.0, ">= 0").value_or(0.0);
+  if (auto coverage = in.number(node, "coverage", "transfer.coverage", false, 0.0, ">= 0")) {
+    if (*coverage > 1.0) in.error(node["coverage"], "transfer.coverage", "is a share of the gap, between 0 and 1, got " + show(node["coverage"]));
+    rule.coverage = *coverage;
+  }
+  rule.floor = in.number(node, "floor", "transfer.floor", false, 0.0, ">= 0").value_or(0.0);
+  rule.cap = in.number(node, "cap", "transfer.cap", false, 0.0, ">= 0");
+  if (rule.cap && *rule.cap < rule.floor) in.error(node["cap"], "transfer.cap", "is below the floor " + show(node["floor"]));
+  const YAML::Node round = node["round"];
+  if (round.IsDefined() && !round.IsNull()) {
+    if (in.expect_map(round, "transfer.round")) {
+      in.check_keys(round, "transfer.round", {"step", "mode"});
+      Rounding rounding;
+      if (auto step = in.number(round, "step", "transfer.round.step", true, 1e-9, "> 0")) rounding.step = *step;
+      rounding.mode = in.choice<RoundingMode>(round, "mode", "transfer.round.mode", false, parse_rounding_mode,
+                                              {"nearest", "up", "down"})
+                          .value_or(RoundingMode::nearest);
+      rule.rounding = rounding;
+    }
+  }
+}
+
+bool valid_id(const std::string& id) {
+  if (id.empty()) return false;
+  for (char c : id)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  return true;
+}
+
+}  // namespace
+
+Methodology parse_methodology(std::string_view yaml_text, const std::string& file_name) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml_text));
+  } catch (const YAML::ParserException& error) {
+    throw MethodologyError::at(file_name, static_cast<std::size_t>(error.mark.line + 1),
+                               static_cast<std::size_t>(error.mark.column + 1), "YAML syntax error: " + error.msg);
+  }
+  if (!root.IsMap()) throw MethodologyError(file_name + ":1:1: a methodology is a YAML mapping with keys id, name, currency, household, basket ...");
+  Loader in(file_name);
+  Methodology methodology;
+  methodology.source_path = file_name;
+  in.check_keys(root, "",
+                {"id", "name", "version", "description", "currency", "days_per_month", "household", "prices",
+                 "basket", "markup_percent", "transfer", "output_levels"});
+  if (auto id = in.text(root, "id", "id", true)) {
+    if (!valid_id(*id)) in.error(root["id"], "id", "must be letters, digits and '-', got '" + *id + "'");
+    methodology.id = *id;
+  }
+  methodology.name = in.text(root, "name", "name", true).value_or("");
+  methodology.version = in.text(root, "version", "version", false).value_or("1");
+  methodology.description = in.text(root, "description", "description", false).value_or("");
+  methodology.currency = in.text(root, "currency", "currency", true).value_or("");
+  methodology.days_per_month = in.number(root, "days_per_month", "days_per_month", false, 1.0, ">= 1").value_or(30.0);
+  load_household(in, root["household"], methodology.household);
+  load_prices(in, root["prices"], methodology.prices);
+  load_basket(in, root, methodology.basket);
+  load_transfer(in, root["transfer"], methodology.transfer, methodology.basket.has_smeb_lines());
+  if (root["output_levels"].IsDefined()) {
+    const auto names = in.text_list(root, "output_levels", "output_levels");
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      const auto level = parse_area_level(names[i]);
+      const auto& path = methodology.prices.levels;
+      if (!level || *level == AreaLevel::market || std::find(path.begin(), path.end(), *level) == path.end()) {
+        std::string allowed;
+        for (std::size_t k = 1; k < path.size(); ++k) allowed += (k > 1 ? ", " : "") + std::string(to_string(path[k]));
+        in.error(root["output_levels"][i], "output_levels[" + std::to_string(i) + "]",
+                 "'" + names[i] + "' is not a level of prices.levels above market; allowed values: " + allowed);
+      } else {
+        methodology.output_levels.push_back(*level);
+      }
+    }
+  }
+  if (!in.errors().empty()) {
+    std::string message;
+    for (const auto& line : in.errors()) message += (message.empty() ? "" : "\n") + line;
+    throw MethodologyError(message);
+  }
+  return methodology;
+}
+
+Methodology load_methodology(const std::string& path) {
+  std::string text;
+  try {
+    text = read_file(path);
+  } catch (const InputError& error) {
+    throw MethodologyError(error.what());
+  }
+  return parse_methodology(text, path);
+}
+
+std::string summarise(const Methodology& m) {
+  std::ostringstream out;
+  out << "methodology " << m.id << " version " << m.version << ": " << m.name << "\n";
+  out << "  file: " << m.source_path << "\n";
+  out << "  currency: " << m.currency << ", " << m.days_per_month << " days a month\n";
+  out << "  household: " << m.household.describe() << " (per-person quantities x " << m.household.persons() << ")\n";
+  out << "  prices: " << m.prices.pricetype << ", levels";
+  for (auto level : m.prices.levels) out << " " << to_string(level);
+  out << ", " << to_string(m.prices.statistic) << ", min_observations " << m.prices.min_observations << ", fill [";
+  for (std::size_t i = 0; i < m.prices.fill.size(); ++i) {
+    const auto& rule = m.prices.fill[i];
+    out << (i ? ", " : "") << (rule.kind == FillRule::Kind::parent ? std::string("parent")
+                                                                    : "carry_forward " + std::to_string(rule.months));
+  }
+  out << "], on_missing " << to_string(m.prices.on_missing) << "\n";
+  std::size_t items = 0;
+  for (const auto& component : m.basket.components) items += component.items.size();
+  out << "  basket: " << m.basket.components.size() << " components, " << items << " lines";
+  if (m.basket.markup_percent > 0) out << ", mark-up " << m.basket.markup_percent << "% on the total";
+  out << "\n";
+  for (const auto& component : m.basket.components) {
+    out << "    " << component.component << " (" << to_string(component.tier) << ")";
+    if (component.markup_percent > 0) out << " mark-up " << component.markup_percent << "%";
+    out << ":";
+    for (const auto& item : component.items) {
+      out << "\n      " << item.item << ": ";
+      if (item.cost) out << *item.cost << " " << m.currency << " per " << to_string(item.per);
+      else out << item.quantity << " " << item.unit.text << " per " << to_string(item.per);
+      if (item.composite) {
+        out << ", composite " << to_string(item.composite->statistic) << " of";
+        for (const auto& name : item.composite->of) out << " [" << name << "]";
+      }
+      if (!item.substitutes.empty()) {
+        out << ", substitutes";
+        for (const auto& name : item.substitutes) out << " [" << name << "]";
+      }
+    }
+    out << "\n";
+  }
+  out << "  transfer: " << m.transfer.describe() << "\n";
+  return out.str();
+}
+
+}  // namespace meb

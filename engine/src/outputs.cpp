@@ -1,0 +1,282 @@
+#include "meb/outputs.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <unistd.h>
+
+#include "meb/csv.hpp"
+#include "meb/error.hpp"
+#include "meb/json.hpp"
+#include "meb/sha256.hpp"
+#include "meb/version.hpp"
+
+namespace meb {
+
+std::string format_number(double value) {
+  if (std::isnan(value)) return "";
+  char text[64];
+  std::snprintf(text, sizeof text, "%.6f", value);
+  std::string out(text);
+  if (out.find('.') != std::string::npos) {
+    while (out.back() == '0') out.pop_back();
+    if (out.back() == '.') out.pop_back();
+  }
+  if (out == "-0") out = "0";
+  return out;
+}
+
+namespace {
+
+/// A CSV field: quoted when it holds a comma, a quote or a line break.
+void append_field(std::string& out, std::string_view text) {
+  if (text.find_first_of(",\"\n\r") == std::string_view::npos) {
+    out.append(text);
+    return;
+  }
+  out.push_back('"');
+  for (const char c : text) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
+class CsvRow {
+ public:
+  explicit CsvRow(std::string& out) : out_(out) {}
+  CsvRow& text(std::string_view field) {
+    separate();
+    append_field(out_, field);
+    return *this;
+  }
+  CsvRow& number(double value) {
+    separate();
+    out_ += format_number(value);
+    return *this;
+  }
+  CsvRow& count(std::size_t value) {
+    separate();
+    out_ += std::to_string(value);
+    return *this;
+  }
+  ~CsvRow() { out_.push_back('\n'); }
+
+ private:
+  void separate() {
+    if (!first_) out_.push_back(',');
+    first_ = false;
+  }
+  std::string& out_;
+  bool first_ = true;
+};
+
+}  // namespace
+
+std::string transfer_values_csv(const Methodology& methodology, const ComputeResult& result) {
+  std::string out =
+      "methodology,methodology_version,area_level,area,area_pcode,parent_area,month,household_size,persons,currency,"
+      "smeb,meb,transfer_value_unrounded,rounding_difference,transfer_value,lines_observed,lines_filled,"
+      "lines_missing\n";
+  const double size = methodology.household.reported_size();
+  const double persons = methodology.household.persons();
+  for (std::size_t r = 0; r < result.rows.size(); ++r) {
+    const AreaMonth& row = result.rows[r];
+    const Area& area = result.areas.areas[static_cast<std::size_t>(row.area)];
+    std::size_t observed = 0, filled = 0, missing = 0;
+    for (std::size_t l = 0; l < result.lines.size(); ++l) {
+      const LinePrice& price = result.line_price(r, l);
+      if (price.stated) continue;
+      if (price.status == PriceStatus::observed) ++observed;
+      else if (price.status == PriceStatus::missing) ++missing;
+      else ++filled;
+    }
+    const TransferValue& transfer = result.transfer[r];
+    CsvRow(out)
+        .text(methodology.id)
+        .text(methodology.version)
+        .text(to_string(area.level))
+        .text(area.name)
+        .text(area.pcode)
+        .text(result.areas.parent_name(static_cast<std::size_t>(row.area)))
+        .text(result.panel.month_at(row.month).to_string())
+        .number(size)
+        .number(persons)
+        .text(methodology.currency)
+        .number(result.smeb[static_cast<Eigen::Index>(r)])
+        .number(result.meb[static_cast<Eigen::Index>(r)])
+        .number(transfer.unrounded)
+        .number(transfer.rounding_difference)
+        .number(transfer.value)
+        .count(observed)
+        .count(filled)
+        .count(missing);
+  }
+  return out;
+}
+
+std::string basket_costs_csv(const Methodology& methodology, const ComputeResult& result) {
+  std::string out =
+      "methodology,area_level,area,parent_area,month,component,tier,item,priced_as,quantity,unit,price,price_status,"
+      "observations,source_area,source_month,cost\n";
+  for (std::size_t r = 0; r < result.rows.size(); ++r) {
+    const AreaMonth& row = result.rows[r];
+    const Area& area = result.areas.areas[static_cast<std::size_t>(row.area)];
+    const std::string month = result.panel.month_at(row.month).to_string();
+    for (std::size_t l = 0; l < result.lines.size(); ++l) {
+      const CostLine& line = result.lines[l];
+      const LinePrice& price = result.line_price(r, l);
+      const bool missing = price.status == PriceStatus::missing;
+      std::string priced_as;
+      if (line.kind == CostLine::Kind::stated) priced_as = "stated cost";
+      else if (price.priced_as >= 0) priced_as = result.panel.series[static_cast<std::size_t>(price.priced_as)].name;
+      else if (line.kind == CostLine::Kind::composite && !missing) priced_as = "composite";
+      else if (!missing) priced_as = line.item;
+      const std::string source_area =
+          price.source_area >= 0 ? result.areas.areas[static_cast<std::size_t>(price.source_area)].name : "";
+      const std::string source_month =
+          price.source_month >= 0 ? result.panel.month_at(static_cast<std::size_t>(price.source_month)).to_string() : "";
+      const double cost = line.monthly_quantity * price.price * line.markup_factor;
+      CsvRow csv(out);
+      csv.text(methodology.id)
+          .text(to_string(area.level))
+          .text(area.name)
+          .text(result.areas.parent_name(static_cast<std::size_t>(row.area)))
+          .text(month)
+          .text(line.component)
+          .text(to_string(line.tier))
+          .text(line.item)
+          .text(priced_as)
+          .number(line.monthly_quantity)
+          .text(line.unit)
+          .number(price.price)
+          .text(price.stated ? "stated" : to_string(price.status));
+      if (missing || price.stated) csv.text("");
+      else csv.count(static_cast<std::size_t>(price.observations));
+      csv.text(source_area).text(source_month).number(cost);
+    }
+  }
+  return out;
+}
+
+std::string manifest_json(const Methodology& methodology, const PriceTable& prices, const ComputeResult& result,
+                          const RunRecord& run) {
+  detail::JsonWriter json;
+  json.begin_object();
+  json.key("engine").begin_object().key("name").value("meb").key("version").value(kVersion).end_object();
+  json.key("command_line").begin_array();
+  for (const auto& argument : run.command_line) json.value(argument);
+  json.end_array();
+  json.key("methodology").begin_object();
+  json.key("id").value(methodology.id).key("name").value(methodology.name).key("version").value(methodology.version);
+  json.key("file").value(methodology.source_path).key("currency").value(methodology.currency);
+  json.end_object();
+  json.key("inputs").begin_array();
+  for (const auto& [role, path] : run.inputs) {
+    json.begin_object().key("role").value(role).key("path").value(path);
+    std::string content;
+    try {
+      content = read_file(path);
+      json.key("bytes").value(content.size()).key("sha256").value(sha256_hex(content));
+    } catch (const InputError&) {
+      json.key("sha256").null();
+    }
+    for (const auto& source : prices.sources) {
+      if (source.path != path || role != "prices") continue;
+      json.key("layout").value(to_string(source.layout)).key("hxl_row").value(source.hxl_row);
+      json.key("rows_read").value(source.rows_read).key("rows_used").value(source.rows_used);
+      json.key("rows_filtered").begin_object();
+      json.key("other_pricetype").value(source.filtered_pricetype);
+      json.key("priceflag_not_requested").value(source.filtered_priceflag);
+      json.key("national_average").value(source.filtered_national_average);
+      json.key("commodity_not_in_basket").value(source.filtered_commodity);
+      json.key("empty_price_cell").value(source.filtered_empty_cells);
+      json.end_object();
+      json.key("rows_skipped_bad").value(source.skipped_bad_rows);
+      json.key("rows_bad_unused_commodity").value(source.bad_unused_rows);
+    }
+    json.end_object();
+  }
+  json.end_array();
+  json.key("household").begin_object();
+  json.key("model").value(to_string(methodology.household.model));
+  json.key("size").value(methodology.household.reported_size());
+  json.key("persons").value(methodology.household.persons());
+  json.key("description").value(methodology.household.describe());
+  json.end_object();
+  json.key("transfer_rule").value(methodology.transfer.describe());
+  json.key("months").begin_object().key("from").value(result.first.to_string()).key("to").value(result.last.to_string()).end_object();
+  json.key("areas").begin_object();
+  json.key("path").begin_array();
+  for (const auto level : methodology.prices.levels) json.value(to_string(level));
+  json.end_array();
+  json.key("reported").begin_array();
+  for (const auto level : methodology.reported_levels()) json.value(to_string(level));
+  json.end_array();
+  json.key("markets").value(prices.markets.size());
+  for (std::size_t step = 0; step < result.areas.by_level.size(); ++step)
+    json.key(to_string(methodology.prices.levels[step + 1])).value(result.areas.by_level[step].size());
+  json.end_object();
+  json.key("series").begin_array();
+  for (std::size_t s = 0; s < result.panel.series.size(); ++s) {
+    const SeriesSpec& spec = result.panel.series[s];
+    json.begin_object().key("item").value(spec.name).key("unit").value(spec.unit.text);
+    json.key("matches").begin_array();
+    for (const auto& name : spec.match_names) json.value(name);
+    json.end_array();
+    json.key("quotes").value(result.panel.quotes_per_series[s]).end_object();
+  }
+  json.end_array();
+  json.key("line_prices_by_status").begin_object();
+  for (int status = 0; status < 4; ++status)
+    json.key(to_string(static_cast<PriceStatus>(status))).value(result.count_by_status[status]);
+  json.end_object();
+  json.key("row_issues").begin_array();
+  for (const RowIssue& issue : prices.issues) {
+    json.begin_object().key("file").value(issue.file).key("line").value(issue.line);
+    json.key("commodity").value(issue.commodity).key("reason").value(issue.reason).key("value").value(issue.value);
+    json.end_object();
+  }
+  json.end_array();
+  json.key("outputs").begin_object();
+  for (const auto& [name, rows] : run.outputs) json.key(name).begin_object().key("rows").value(rows).end_object();
+  json.end_object();
+  json.key("elapsed_seconds").value(run.elapsed_seconds);
+  json.end_object();
+  return json.str() + "\n";
+}
+
+void write_files_atomically(const std::string& directory, const std::vector<std::pair<std::string, std::string>>& files) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  fs::create_directories(directory, error);
+  if (error) throw OutputError("cannot create the output directory '" + directory + "': " + error.message());
+  const std::string suffix = ".tmp-" + std::to_string(::getpid());
+  std::vector<fs::path> temporaries;
+  auto discard = [&] {
+    for (const auto& path : temporaries) fs::remove(path, error);
+  };
+  for (const auto& [name, content] : files) {
+    const fs::path temporary = fs::path(directory) / ("." + name + suffix);
+    temporaries.push_back(temporary);
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    out.close();
+    if (!out) {
+      discard();
+      throw OutputError("cannot write '" + temporary.string() + "'; the previous results in '" + directory +
+                        "' are untouched");
+    }
+  }
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    fs::rename(temporaries[i], fs::path(directory) / files[i].first, error);
+    if (error) {
+      discard();
+      throw OutputError("cannot move '" + temporaries[i].string() + "' into place: " + error.message());
+    }
+  }
+}
+
+}  // namespace meb

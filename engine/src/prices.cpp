@@ -1,0 +1,388 @@
+#include "meb/prices.hpp"
+
+#include <algorithm>
+#include <optional>
+
+#include "meb/csv.hpp"
+#include "meb/error.hpp"
+
+namespace meb {
+
+std::string_view to_string(PriceLayout layout) {
+  switch (layout) {
+    case PriceLayout::wfp_current: return "wfp-hdx-current";
+    case PriceLayout::wfp_old: return "wfp-hdx-old";
+    case PriceLayout::long_csv: return "long-csv";
+    case PriceLayout::wide: return "wide-survey";
+  }
+  return "unknown";
+}
+
+namespace {
+
+void lower_into(std::string& out, std::string_view text) {
+  out.assign(text.begin(), text.end());
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+/// Column positions by (lower-case, trimmed) header name.
+class Header {
+ public:
+  explicit Header(const std::vector<std::string_view>& fields) {
+    for (std::size_t i = 0; i < fields.size(); ++i) names_.push_back(detail::to_lower(detail::trim(fields[i])));
+  }
+  [[nodiscard]] std::optional<std::size_t> find(std::string_view name) const {
+    const std::string wanted = detail::to_lower(name);
+    for (std::size_t i = 0; i < names_.size(); ++i)
+      if (names_[i] == wanted) return i;
+    return std::nullopt;
+  }
+  [[nodiscard]] std::optional<std::size_t> find_any(std::initializer_list<std::string_view> names) const {
+    for (std::string_view name : names)
+      if (auto index = find(name)) return index;
+    return std::nullopt;
+  }
+  [[nodiscard]] bool has(std::string_view name) const { return find(name).has_value(); }
+  [[nodiscard]] std::size_t size() const { return names_.size(); }
+  [[nodiscard]] std::string joined() const {
+    std::string text;
+    for (const auto& name : names_) text += (text.empty() ? "" : ", ") + name;
+    return text;
+  }
+
+ private:
+  std::vector<std::string> names_;
+};
+
+/// Where each field of a long-format row (WFP or plain) is found.
+struct LongColumns {
+  std::size_t date = 0, market = 0, commodity = 0, unit = 0, price = 0;
+  std::optional<std::size_t> market_id, admin1, admin2, pricetype, priceflag, currency, country_code;
+  bool commodity_joins_pricetype = false;  // old WFP layout: "Millet - Retail"
+};
+
+std::size_t require(const Header& header, std::initializer_list<std::string_view> names, std::string_view file,
+                    PriceLayout layout) {
+  if (auto index = header.find_any(names)) return *index;
+  throw InputError(std::string(file) + ":1: the " + std::string(to_string(layout)) + " layout needs a column '" +
+                   std::string(*names.begin()) + "'; the header has: " + header.joined());
+}
+
+LongColumns resolve_long(const Header& header, PriceLayout layout, std::string_view file) {
+  LongColumns c;
+  c.date = require(header, {"date"}, file, layout);
+  c.unit = require(header, {"unit"}, file, layout);
+  c.price = require(header, {"price"}, file, layout);
+  c.currency = header.find("currency");
+  if (layout == PriceLayout::wfp_old) {
+    c.commodity = require(header, {"cmname"}, file, layout);
+    c.market = require(header, {"mktname"}, file, layout);
+    c.market_id = header.find("mktid");
+    c.admin1 = header.find("admname");
+    c.commodity_joins_pricetype = true;
+    return c;
+  }
+  c.market = require(header, {"market", "market_name", "mktname"}, file, layout);
+  c.commodity = require(header, {"commodity", "item", "cmname"}, file, layout);
+  c.market_id = header.find("market_id");
+  c.admin1 = header.find_any({"admin1", "adm1", "region"});
+  c.admin2 = header.find_any({"admin2", "adm2"});
+  c.pricetype = header.find_any({"pricetype", "price_type"});
+  c.priceflag = header.find("priceflag");
+  c.country_code = header.find("countryiso3");
+  return c;
+}
+
+/// The state shared by the row handlers of one file.
+class FileReader {
+ public:
+  FileReader(const std::string& path, const PriceFilter& filter, PriceTable& table, PriceSource& source)
+      : path_(path), filter_(filter), table_(table), source_(source) {
+    source_index_ = static_cast<std::uint32_t>(table_.sources.size() - 1);
+    for (const auto& flag : filter_.priceflags) flags_.push_back(detail::to_lower(detail::trim(flag)));
+  }
+
+  /// A bad row: an error, or under --skip-bad-rows a counted and listed skip.
+  void bad_row(std::size_t line, std::string_view commodity, std::string reason, std::string_view value) {
+    if (!filter_.skip_bad_rows) {
+      std::string message = reason;
+      if (!commodity.empty()) message += " (commodity '" + std::string(commodity) + "')";
+      throw InputError::at_line(path_, line, message + ": '" + std::string(value) + "'");
+    }
+    ++source_.skipped_bad_rows;
+    table_.issues.push_back({path_, line, std::string(commodity), "skipped: " + reason, std::string(value)});
+  }
+
+  [[nodiscard]] bool used(std::string_view commodity) {
+    lower_into(scratch_, detail::trim(commodity));
+    return filter_.commodities.count(scratch_) > 0;
+  }
+
+  [[nodiscard]] bool flag_kept(std::string_view flag) const {
+    const std::string lowered = detail::to_lower(detail::trim(flag));
+    return std::find(flags_.begin(), flags_.end(), lowered.empty() ? std::string("actual") : lowered) != flags_.end();
+  }
+
+  /// Checks the price of a row of a commodity no basket uses: a bad one is listed, never an error.
+  void check_unused(std::size_t line, std::string_view commodity, std::string_view unit, std::string_view price_text) {
+    double price = 0.0;
+    std::string reason;
+    std::string value(price_text);
+    if (detail::trim(price_text).empty()) reason = "missing price";
+    else if (!detail::parse_double(price_text, price)) reason = "price is not a number";
+    else if (price < 0.0) reason = "negative price";
+    else if (detail::trim(unit).empty()) { reason = "missing unit"; value = std::string(unit); }
+    if (reason.empty()) return;
+    ++source_.bad_unused_rows;
+    table_.issues.push_back({path_, line, std::string(commodity), "unused commodity, " + reason, value});
+  }
+
+  /// Validates the price of a used commodity and keeps the quote. Returns false when the row was bad.
+  void keep(std::size_t line, const Market& market, std::string_view commodity, std::string_view unit,
+            std::string_view price_text, Month month) {
+    double price = 0.0;
+    if (detail::trim(price_text).empty()) return bad_row(line, commodity, "missing price", price_text);
+    if (!detail::parse_double(price_text, price)) return bad_row(line, commodity, "price is not a number", price_text);
+    if (price < 0.0) return bad_row(line, commodity, "negative price", price_text);
+    if (detail::trim(unit).empty()) return bad_row(line, commodity, "missing unit", unit);
+    PriceQuote quote;
+    quote.market = table_.intern_market(market);
+    quote.commodity = table_.intern_commodity(detail::trim(commodity));
+    quote.unit = table_.intern_unit(detail::trim(unit));
+    quote.source = source_index_;
+    quote.line = static_cast<std::uint32_t>(line);
+    quote.month = month;
+    quote.price = price;
+    table_.quotes.push_back(quote);
+    ++source_.rows_used;
+  }
+
+  const std::string& path() const { return path_; }
+  PriceSource& source() { return source_; }
+  const PriceFilter& filter() const { return filter_; }
+  PriceTable& table() { return table_; }
+
+ private:
+  const std::string& path_;
+  const PriceFilter& filter_;
+  PriceTable& table_;
+  PriceSource& source_;
+  std::uint32_t source_index_ = 0;
+  std::vector<std::string> flags_;
+  std::string scratch_;
+};
+
+bool is_national_average(std::string_view market) { return iequals(detail::trim(market), "National Average"); }
+
+void read_long_rows(detail::CsvReader& csv, const Header& header, const LongColumns& c, FileReader& reader) {
+  std::vector<std::string_view> row;
+  const PriceFilter& filter = reader.filter();
+  Market market;
+  while (csv.next(row)) {
+    const std::size_t line = csv.line();
+    ++reader.source().rows_read;
+    if (row.size() != header.size()) {
+      reader.bad_row(line, "", "expected " + std::to_string(header.size()) + " columns, found " +
+                                   std::to_string(row.size()), "");
+      continue;
+    }
+    const auto month = parse_month(detail::trim(row[c.date]));
+    if (!month) {
+      reader.bad_row(line, "", "column 'date' is not a date (YYYY-MM-DD or YYYY-MM)", row[c.date]);
+      continue;
+    }
+    std::string_view commodity = detail::trim(row[c.commodity]);
+    std::string_view pricetype;
+    if (c.commodity_joins_pricetype) {
+      // "Millet - Retail": the price type follows the last " - ".
+      const auto split = commodity.rfind(" - ");
+      if (split != std::string_view::npos) {
+        pricetype = detail::trim(commodity.substr(split + 3));
+        commodity = detail::trim(commodity.substr(0, split));
+      }
+    } else if (c.pricetype) {
+      pricetype = detail::trim(row[*c.pricetype]);
+    }
+    if (is_national_average(row[c.market])) {
+      ++reader.source().filtered_national_average;
+      continue;
+    }
+    if (!filter.pricetype.empty() && (c.pricetype || c.commodity_joins_pricetype) &&
+        !iequals(pricetype, filter.pricetype)) {
+      ++reader.source().filtered_pricetype;
+      continue;
+    }
+    if (c.priceflag && !reader.flag_kept(row[*c.priceflag])) {
+      ++reader.source().filtered_priceflag;
+      continue;
+    }
+    if (!reader.used(commodity)) {
+      ++reader.source().filtered_commodity;
+      reader.check_unused(line, commodity, row[c.unit], row[c.price]);
+      continue;
+    }
+    if (c.currency && !filter.currency.empty() && !iequals(detail::trim(row[*c.currency]), filter.currency)) {
+      reader.bad_row(line, commodity, "currency differs from the methodology's " + filter.currency,
+                     detail::trim(row[*c.currency]));
+      continue;
+    }
+    market.name = std::string(detail::trim(row[c.market]));
+    market.id = c.market_id ? std::string(detail::trim(row[*c.market_id])) : std::string();
+    market.admin1 = c.admin1 ? std::string(detail::trim(row[*c.admin1])) : std::string();
+    market.admin2 = c.admin2 ? std::string(detail::trim(row[*c.admin2])) : std::string();
+    if (c.country_code && reader.table().country_code.empty())
+      reader.table().country_code = std::string(detail::trim(row[*c.country_code]));
+    reader.keep(line, market, commodity, row[c.unit], row[c.price], *month);
+  }
+}
+
+void read_wide_rows(detail::CsvReader& csv, const Header& header, const WideMapping& wide, FileReader& reader) {
+  auto column = [&](const std::string& name, const char* key) -> std::size_t {
+    if (auto index = header.find(name)) return *index;
+    throw InputError(reader.path() + ":1: the wide mapping's " + key + " column '" + name +
+                     "' is not in the header; the header has: " + header.joined());
+  };
+  const std::size_t date = column(wide.date, "date");
+  const std::size_t market_column = column(wide.market, "market");
+  // Optional columns: npos when the mapping does not name them.
+  constexpr std::size_t kAbsent = std::string_view::npos;
+  const std::size_t admin1 = wide.admin1.empty() ? kAbsent : column(wide.admin1, "admin1");
+  const std::size_t admin2 = wide.admin2.empty() ? kAbsent : column(wide.admin2, "admin2");
+  const std::size_t market_id = wide.market_id.empty() ? kAbsent : column(wide.market_id, "market_id");
+  std::vector<std::size_t> price_columns;
+  for (const auto& mapped : wide.columns) price_columns.push_back(column(mapped.column, "price"));
+
+  std::vector<std::string_view> row;
+  Market market;
+  while (csv.next(row)) {
+    const std::size_t line = csv.line();
+    ++reader.source().rows_read;
+    if (row.size() != header.size()) {
+      reader.bad_row(line, "", "expected " + std::to_string(header.size()) + " columns, found " +
+                                   std::to_string(row.size()), "");
+      continue;
+    }
+    const auto month = parse_month(detail::trim(row[date]));
+    if (!month) {
+      reader.bad_row(line, "", "column '" + wide.date + "' is not a date (YYYY-MM-DD or YYYY-MM)", row[date]);
+      continue;
+    }
+    market.name = std::string(detail::trim(row[market_column]));
+    market.id = market_id != kAbsent ? std::string(detail::trim(row[market_id])) : std::string();
+    market.admin1 = admin1 != kAbsent ? std::string(detail::trim(row[admin1])) : std::string();
+    market.admin2 = admin2 != kAbsent ? std::string(detail::trim(row[admin2])) : std::string();
+    for (std::size_t k = 0; k < price_columns.size(); ++k) {
+      const std::string_view cell = detail::trim(row[price_columns[k]]);
+      if (cell.empty()) {
+        ++reader.source().filtered_empty_cells;  // the trader did not sell it: no quote, not an error
+        continue;
+      }
+      const WideColumn& mapped = wide.columns[k];
+      if (!reader.used(mapped.item)) {
+        ++reader.source().filtered_commodity;
+        reader.check_unused(line, mapped.item, mapped.unit, cell);
+        continue;
+      }
+      reader.keep(line, market, mapped.item, mapped.unit, cell, *month);
+    }
+  }
+}
+
+}  // namespace
+
+std::uint32_t PriceTable::intern_market(const Market& market) {
+  std::string key;
+  if (!market.id.empty()) {
+    key = "id\x1f" + market.id;
+  } else {
+    key = "name\x1f" + detail::to_lower(market.admin1) + "\x1f" + detail::to_lower(market.admin2) + "\x1f" +
+          detail::to_lower(market.name);
+  }
+  auto [it, inserted] = market_index_.try_emplace(std::move(key), static_cast<std::uint32_t>(markets.size()));
+  if (inserted) markets.push_back(market);
+  return it->second;
+}
+
+std::uint32_t PriceTable::intern_commodity(std::string_view name) {
+  auto [it, inserted] = commodity_index_.try_emplace(std::string(name), static_cast<std::uint32_t>(commodities.size()));
+  if (inserted) commodities.emplace_back(name);
+  return it->second;
+}
+
+std::uint32_t PriceTable::intern_unit(std::string_view unit) {
+  auto [it, inserted] = unit_index_.try_emplace(std::string(unit), static_cast<std::uint32_t>(units.size()));
+  if (inserted) units.emplace_back(unit);
+  return it->second;
+}
+
+PriceLayout detect_layout(const std::vector<std::string_view>& fields, const WideMapping* wide, std::string_view file) {
+  const Header header(fields);
+  if (header.has("cmname") && header.has("mktname")) return PriceLayout::wfp_old;
+  const bool long_shape = header.has("date") && header.find_any({"market", "market_name"}) &&
+                          header.find_any({"commodity", "item"}) && header.has("price") && header.has("unit");
+  if (long_shape && (header.has("priceflag") || header.has("usdprice"))) return PriceLayout::wfp_current;
+  if (long_shape) return PriceLayout::long_csv;
+  if (wide != nullptr && header.has(wide->date) && header.has(wide->market)) return PriceLayout::wide;
+  std::string hint = wide == nullptr ? "; for a wide survey export, give the methodology a prices.wide mapping"
+                                     : "; the methodology's prices.wide mapping names date column '" + wide->date +
+                                           "' and market column '" + wide->market + "'";
+  throw InputError(std::string(file) +
+                   ":1: cannot tell the layout of the price file from its header (WFP/HDX current or old, "
+                   "long CSV or wide export); the header has: " +
+                   header.joined() + hint);
+}
+
+void read_prices(const std::string& path, std::string_view content, const PriceFilter& filter, PriceTable& table) {
+  detail::CsvReader csv(content);
+  std::vector<std::string_view> header_fields;
+  try {
+    if (!csv.next(header_fields)) throw InputError(path + ": the file is empty");
+  } catch (const InputError& error) {
+    throw InputError(path + ": " + error.what());
+  }
+  PriceSource source;
+  source.path = path;
+  source.layout = detect_layout(header_fields, filter.wide, path);
+  const Header header(header_fields);
+  table.sources.push_back(source);
+  FileReader reader(path, filter, table, table.sources.back());
+
+  // The HXL row (the second line, first field starting with '#') is recognised and skipped.
+  detail::CsvReader after_header = csv;
+  std::vector<std::string_view> second;
+  try {
+    if (after_header.next(second) && !second.empty() && !detail::trim(second[0]).empty() &&
+        detail::trim(second[0]).front() == '#') {
+      table.sources.back().hxl_row = true;
+      csv = after_header;
+    }
+    if (source.layout == PriceLayout::wide) {
+      read_wide_rows(csv, header, *filter.wide, reader);
+    } else {
+      read_long_rows(csv, header, resolve_long(header, source.layout, path), reader);
+    }
+  } catch (const InputError& error) {
+    const std::string message = error.what();
+    if (message.rfind("line ", 0) == 0) throw InputError(path + ": " + message);  // from the CSV tokenizer
+    throw;
+  }
+}
+
+void read_price_file(const std::string& path, const PriceFilter& filter, PriceTable& table) {
+  const std::string content = read_file(path);
+  read_prices(path, content, filter, table);
+}
+
+}  // namespace meb

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Usage: scripts/test.sh [--sanitize]
+# Builds and runs every ctest entry (C++ and Python) with the release preset, or with the
+# address/undefined sanitizer preset "asan" when --sanitize is given.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+preset=release
+while [ "$#" -gt 0 ]; do
+  case "$1" in
+    --sanitize)
+      preset=asan
+      shift
+      ;;
+    -h|--help)
+      echo "Usage: scripts/test.sh [--sanitize]"
+      exit 0
+      ;;
+    *)
+      echo "test.sh: unknown argument '$1' (usage: scripts/test.sh [--sanitize])" >&2
+      exit 2
+      ;;
+  esac
+done
+
+if [ "$preset" = asan ]; then
+  # Any sanitizer report must fail the run, not just print.
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+fi
+
+bash scripts/build.sh --preset "$preset"
+ctest --preset "$preset" --output-on-failure --no-tests=error
