@@ -1,0 +1,39 @@
+#pragma once
+// Shared fixtures: build inputs from inline text so each test states its data beside its expected answer.
+#include <string>
+
+#include "meb/compute.hpp"
+#include "meb/methodology.hpp"
+#include "meb/prices.hpp"
+
+namespace meb::testing {
+
+/// A methodology from inline YAML (named "test.yaml" in messages).
+inline Methodology methodology_from(const std::string& yaml) { return parse_methodology(yaml, "test.yaml"); }
+
+/// Reads inline CSV price text for a methodology, as `meb compute` would read a file called `name`.
+inline PriceTable prices_for(const Methodology& methodology, const std::string& csv,
+                             const std::string& name = "prices.csv", bool skip_bad_rows = false) {
+  PriceTable table;
+  read_prices(name, csv, make_price_filter(methodology, skip_bad_rows), table);
+  return table;
+}
+
+/// Row index of an area (by level and name) and month in a result; throws when absent.
+inline std::size_t row_of(const ComputeResult& result, AreaLevel level, const std::string& area, const std::string& month) {
+  for (std::size_t r = 0; r < result.rows.size(); ++r) {
+    const Area& candidate = result.areas.areas[static_cast<std::size_t>(result.rows[r].area)];
+    if (candidate.level == level && candidate.name == area && result.panel.month_at(result.rows[r].month).to_string() == month)
+      return r;
+  }
+  throw std::runtime_error("no row for " + area + " " + month);
+}
+
+/// Index of a basket line by item name.
+inline std::size_t line_of(const ComputeResult& result, const std::string& item) {
+  for (std::size_t l = 0; l < result.lines.size(); ++l)
+    if (result.lines[l].item == item) return l;
+  throw std::runtime_error("no line " + item);
+}
+
+}  // namespace meb::testing
