@@ -209,7 +209,8 @@ AreaTree build_area_tree(const std::vector<Market>& markets, const std::vector<A
       Area built;
       built.level = path[step + 1];
       built.name = area.name;
-      built.pcode = built.level == AreaLevel::national ? national_name : area.pcode;
+      // The national area's code is the country code when the data has one (its name is then that code).
+      built.pcode = built.level == AreaLevel::national ? (national_name == "national" ? "" : national_name) : area.pcode;
       built.population = area.population;
       tree.areas.push_back(std::move(built));
       tree.by_level[step].push_back(index);

@@ -105,11 +105,13 @@ LinePrice price_line(const CostLine& line, const PricePanel& panel, std::size_t 
     result = from_series(panel, line.series, line.series_factor, area, month);
     if (result.status != PriceStatus::missing) result.priced_as = -1;
   } else {
-    double values[64];
+    // Few alternatives (public or private gas, LPG or kerosene): a stack buffer, no allocation per cell.
+    constexpr std::size_t kMaxAlternatives = 16;
+    double values[kMaxAlternatives];
     std::size_t count = 0;
     PriceStatus least_certain = PriceStatus::observed;
     std::int32_t observations = 0;
-    for (std::size_t k = 0; k < line.alternatives.size() && count < 64; ++k) {
+    for (std::size_t k = 0; k < line.alternatives.size() && k < kMaxAlternatives; ++k) {
       const LinePrice alternative = from_series(panel, line.alternatives[k], line.alternative_factors[k], area, month);
       if (alternative.status == PriceStatus::missing) continue;
       values[count++] = alternative.price;

@@ -376,8 +376,9 @@ void load_item(Loader& in, const YAML::Node& node, const std::string& key, Baske
       in.check_keys(composite, key + ".composite", {"of", "statistic"});
       Composite built;
       built.of = in.text_list(composite, "of", key + ".composite.of");
-      if (built.of.size() < 2)
-        in.error(composite, key + ".composite.of", "a composite needs at least two alternatives, got " + show(composite["of"]));
+      if (built.of.size() < 2 || built.of.size() > 16)
+        in.error(composite, key + ".composite.of",
+                 "a composite needs between 2 and 16 alternatives, got " + show(composite["of"]));
       built.statistic = in.choice<Statistic>(composite, "statistic", key + ".composite.statistic", false, parse_statistic,
                                              {"mean", "median", "min"})
                             .value_or(Statistic::mean);

@@ -105,6 +105,11 @@ LongColumns resolve_long(const Header& header, PriceLayout layout, std::string_v
   return c;
 }
 
+/// A market as the fields of the current row name it (views into the row).
+struct MarketFields {
+  std::string_view id, name, admin1, admin2;
+};
+
 /// The state shared by the row handlers of one file.
 class FileReader {
  public:
@@ -150,7 +155,7 @@ class FileReader {
   }
 
   /// Validates the price of a used commodity and keeps the quote. Returns false when the row was bad.
-  void keep(std::size_t line, const Market& market, std::string_view commodity, std::string_view unit,
+  void keep(std::size_t line, const MarketFields& market, std::string_view commodity, std::string_view unit,
             std::string_view price_text, Month month) {
     double price = 0.0;
     if (detail::trim(price_text).empty()) return bad_row(line, commodity, "missing price", price_text);
@@ -158,7 +163,7 @@ class FileReader {
     if (price < 0.0) return bad_row(line, commodity, "negative price", price_text);
     if (detail::trim(unit).empty()) return bad_row(line, commodity, "missing unit", unit);
     PriceQuote quote;
-    quote.market = table_.intern_market(market);
+    quote.market = table_.intern_market(market.id, market.name, market.admin1, market.admin2);
     quote.commodity = table_.intern_commodity(detail::trim(commodity));
     quote.unit = table_.intern_unit(detail::trim(unit));
     quote.source = source_index_;
@@ -189,7 +194,7 @@ bool is_national_average(std::string_view market) { return iequals(detail::trim(
 void read_long_rows(detail::CsvReader& csv, const Header& header, const LongColumns& c, FileReader& reader) {
   std::vector<std::string_view> row;
   const PriceFilter& filter = reader.filter();
-  Market market;
+  MarketFields market;
   while (csv.next(row)) {
     const std::size_t line = csv.line();
     ++reader.source().rows_read;
@@ -238,10 +243,10 @@ void read_long_rows(detail::CsvReader& csv, const Header& header, const LongColu
                      detail::trim(row[*c.currency]));
       continue;
     }
-    market.name = std::string(detail::trim(row[c.market]));
-    market.id = c.market_id ? std::string(detail::trim(row[*c.market_id])) : std::string();
-    market.admin1 = c.admin1 ? std::string(detail::trim(row[*c.admin1])) : std::string();
-    market.admin2 = c.admin2 ? std::string(detail::trim(row[*c.admin2])) : std::string();
+    market.name = detail::trim(row[c.market]);
+    market.id = c.market_id ? detail::trim(row[*c.market_id]) : std::string_view();
+    market.admin1 = c.admin1 ? detail::trim(row[*c.admin1]) : std::string_view();
+    market.admin2 = c.admin2 ? detail::trim(row[*c.admin2]) : std::string_view();
     if (c.country_code && reader.table().country_code.empty())
       reader.table().country_code = std::string(detail::trim(row[*c.country_code]));
     reader.keep(line, market, commodity, row[c.unit], row[c.price], *month);
@@ -265,7 +270,7 @@ void read_wide_rows(detail::CsvReader& csv, const Header& header, const WideMapp
   for (const auto& mapped : wide.columns) price_columns.push_back(column(mapped.column, "price"));
 
   std::vector<std::string_view> row;
-  Market market;
+  MarketFields market;
   while (csv.next(row)) {
     const std::size_t line = csv.line();
     ++reader.source().rows_read;
@@ -279,10 +284,10 @@ void read_wide_rows(detail::CsvReader& csv, const Header& header, const WideMapp
       reader.bad_row(line, "", "column '" + wide.date + "' is not a date (YYYY-MM-DD or YYYY-MM)", row[date]);
       continue;
     }
-    market.name = std::string(detail::trim(row[market_column]));
-    market.id = market_id != kAbsent ? std::string(detail::trim(row[market_id])) : std::string();
-    market.admin1 = admin1 != kAbsent ? std::string(detail::trim(row[admin1])) : std::string();
-    market.admin2 = admin2 != kAbsent ? std::string(detail::trim(row[admin2])) : std::string();
+    market.name = detail::trim(row[market_column]);
+    market.id = market_id != kAbsent ? detail::trim(row[market_id]) : std::string_view();
+    market.admin1 = admin1 != kAbsent ? detail::trim(row[admin1]) : std::string_view();
+    market.admin2 = admin2 != kAbsent ? detail::trim(row[admin2]) : std::string_view();
     for (std::size_t k = 0; k < price_columns.size(); ++k) {
       const std::string_view cell = detail::trim(row[price_columns[k]]);
       if (cell.empty()) {
@@ -302,29 +307,52 @@ void read_wide_rows(detail::CsvReader& csv, const Header& header, const WideMapp
 
 }  // namespace
 
-std::uint32_t PriceTable::intern_market(const Market& market) {
-  std::string key;
-  if (!market.id.empty()) {
-    key = "id\x1f" + market.id;
+namespace {
+void append_lower(std::string& out, std::string_view text) {
+  for (char c : text) out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+}
+}  // namespace
+
+std::uint32_t PriceTable::intern_market(std::string_view id, std::string_view name, std::string_view admin1,
+                                        std::string_view admin2) {
+  key_.clear();
+  if (!id.empty()) {
+    key_ += "id\x1f";
+    key_ += id;
   } else {
-    key = "name\x1f" + detail::to_lower(market.admin1) + "\x1f" + detail::to_lower(market.admin2) + "\x1f" +
-          detail::to_lower(market.name);
+    key_ += "name\x1f";
+    append_lower(key_, admin1);
+    key_ += '\x1f';
+    append_lower(key_, admin2);
+    key_ += '\x1f';
+    append_lower(key_, name);
   }
-  auto [it, inserted] = market_index_.try_emplace(std::move(key), static_cast<std::uint32_t>(markets.size()));
-  if (inserted) markets.push_back(market);
-  return it->second;
+  const auto found = market_index_.find(key_);
+  if (found != market_index_.end()) return found->second;
+  const auto index = static_cast<std::uint32_t>(markets.size());
+  market_index_.emplace(key_, index);
+  markets.push_back(Market{std::string(id), std::string(name), std::string(admin1), std::string(admin2)});
+  return index;
 }
 
 std::uint32_t PriceTable::intern_commodity(std::string_view name) {
-  auto [it, inserted] = commodity_index_.try_emplace(std::string(name), static_cast<std::uint32_t>(commodities.size()));
-  if (inserted) commodities.emplace_back(name);
-  return it->second;
+  key_.assign(name.begin(), name.end());
+  const auto found = commodity_index_.find(key_);
+  if (found != commodity_index_.end()) return found->second;
+  const auto index = static_cast<std::uint32_t>(commodities.size());
+  commodity_index_.emplace(key_, index);
+  commodities.emplace_back(name);
+  return index;
 }
 
 std::uint32_t PriceTable::intern_unit(std::string_view unit) {
-  auto [it, inserted] = unit_index_.try_emplace(std::string(unit), static_cast<std::uint32_t>(units.size()));
-  if (inserted) units.emplace_back(unit);
-  return it->second;
+  key_.assign(unit.begin(), unit.end());
+  const auto found = unit_index_.find(key_);
+  if (found != unit_index_.end()) return found->second;
+  const auto index = static_cast<std::uint32_t>(units.size());
+  unit_index_.emplace(key_, index);
+  units.emplace_back(unit);
+  return index;
 }
 
 PriceLayout detect_layout(const std::vector<std::string_view>& fields, const WideMapping* wide, std::string_view file) {

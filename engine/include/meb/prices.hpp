@@ -97,11 +97,14 @@ struct PriceTable {
   std::vector<RowIssue> issues;  ///< skipped bad rows and bad rows of unused commodities
   std::string country_code;      ///< from `countryiso3` when a file has it
 
-  std::uint32_t intern_market(const Market& market);
+  /// Index of a market, added when new. Identity: the id when given, else (admin1, admin2, name), case-insensitive.
+  std::uint32_t intern_market(std::string_view id, std::string_view name, std::string_view admin1,
+                              std::string_view admin2);
   std::uint32_t intern_commodity(std::string_view name);
   std::uint32_t intern_unit(std::string_view unit);
 
  private:
+  std::string key_;  // reused lookup key: no allocation per row once the tables are warm
   std::unordered_map<std::string, std::uint32_t> market_index_;
   std::unordered_map<std::string, std::uint32_t> commodity_index_;
   std::unordered_map<std::string, std::uint32_t> unit_index_;
