@@ -8,6 +8,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "meb/costing.hpp"
 #include "meb/csv.hpp"
 #include "meb/error.hpp"
 
@@ -195,16 +196,26 @@ std::optional<Statistic> parse_area_statistic(std::string_view text) {
   return std::nullopt;
 }
 
-void load_household(Loader& in, const YAML::Node& node, Household& household) {
-  if (!node.IsDefined()) {
-    in.error(node, "household", "is required (for example `household: {size: 6}`)");
+void load_household(Loader& in, const YAML::Node& root, Household& household) {
+  const YAML::Node node = root["household"];
+  if (!node.IsDefined() || node.IsNull()) {
+    in.error(root, "household", "is required (for example `household: {size: 6}`)");
     return;
   }
   if (!in.expect_map(node, "household")) return;
-  in.check_keys(node, "household", {"model", "size", "bands", "base", "max", "scale", "adults", "children"});
   household.model = in.choice<HouseholdModel>(node, "model", "household.model", false, parse_household_model,
                                               {"fixed", "per_capita", "bands", "capped", "equivalence"})
                         .value_or(HouseholdModel::fixed);
+  // Each model takes only its own keys, so that a key meant for another model is not silently ignored.
+  switch (household.model) {
+    case HouseholdModel::fixed: in.check_keys(node, "household", {"model", "size"}); break;
+    case HouseholdModel::per_capita: in.check_keys(node, "household", {"model"}); break;
+    case HouseholdModel::bands: in.check_keys(node, "household", {"model", "size", "bands"}); break;
+    case HouseholdModel::capped: in.check_keys(node, "household", {"model", "size", "base", "max"}); break;
+    case HouseholdModel::equivalence:
+      in.check_keys(node, "household", {"model", "scale", "adults", "children"});
+      break;
+  }
   const bool needs_size = household.model == HouseholdModel::fixed || household.model == HouseholdModel::bands ||
                           household.model == HouseholdModel::capped;
   if (auto size = in.number(node, "size", "household.size", needs_size, 1.0, ">= 1")) household.size = *size;
@@ -226,6 +237,9 @@ void load_household(Loader& in, const YAML::Node& node, Household& household) {
         previous = band.up_to;
         household.bands.push_back(band);
       }
+      if (!household.bands.empty() && household.size > household.bands.back().up_to)
+        in.error(bands, "household.bands",
+                 "no band holds a household of size " + show(node["size"]) + "; end with an open band {up_to: null, persons: N}");
     }
   }
   if (household.model == HouseholdModel::capped) {
@@ -274,7 +288,11 @@ void load_prices(Loader& in, const YAML::Node& node, PriceSettings& prices) {
   if (!in.expect_map(node, "prices")) return;
   in.check_keys(node, "prices",
                 {"pricetype", "priceflags", "levels", "statistic", "min_observations", "fill", "on_missing", "wide"});
-  if (auto pricetype = in.text(node, "pricetype", "prices.pricetype", false)) prices.pricetype = *pricetype;
+  if (auto pricetype = in.text(node, "pricetype", "prices.pricetype", false)) {
+    // Price types are never mixed (primer section 5), so the filter cannot be switched off.
+    if (detail::trim(*pricetype).empty()) in.error(node["pricetype"], "prices.pricetype", "must name a price type such as Retail");
+    prices.pricetype = *pricetype;
+  }
   if (node["priceflags"].IsDefined()) {
     prices.priceflags = in.text_list(node, "priceflags", "prices.priceflags");
     for (std::size_t i = 0; i < prices.priceflags.size(); ++i) {
@@ -325,7 +343,9 @@ void load_prices(Loader& in, const YAML::Node& node, PriceSettings& prices) {
         if (rule.IsScalar() && rule.Scalar() == "parent") {
           prices.fill.push_back({FillRule::Kind::parent, 0});
         } else if (rule.IsMap() && rule.size() == 1 && rule["carry_forward"].IsDefined()) {
-          if (auto months = in.integer(rule, "carry_forward", key + ".carry_forward", 1))
+          if (rule["carry_forward"].IsNull())
+            in.error(rule, key + ".carry_forward", "needs a number of months, e.g. {carry_forward: 2}");
+          else if (auto months = in.integer(rule, "carry_forward", key + ".carry_forward", 1))
             prices.fill.push_back({FillRule::Kind::carry_forward, *months});
         } else {
           in.error(rule, key, "unknown fill rule " + show(rule) + "; allowed: parent, {carry_forward: N}");
@@ -503,7 +523,7 @@ Methodology parse_methodology(std::string_view yaml_text, const std::string& fil
   methodology.description = in.text(root, "description", "description", false).value_or("");
   methodology.currency = in.text(root, "currency", "currency", true).value_or("");
   methodology.days_per_month = in.number(root, "days_per_month", "days_per_month", false, 1.0, ">= 1").value_or(30.0);
-  load_household(in, root["household"], methodology.household);
+  load_household(in, root, methodology.household);
   load_prices(in, root["prices"], methodology.prices);
   load_basket(in, root, methodology.basket);
   load_transfer(in, root["transfer"], methodology.transfer, methodology.basket.has_smeb_lines());
@@ -517,10 +537,17 @@ Methodology parse_methodology(std::string_view yaml_text, const std::string& fil
         for (std::size_t k = 1; k < path.size(); ++k) allowed += (k > 1 ? ", " : "") + std::string(to_string(path[k]));
         in.error(root["output_levels"][i], "output_levels[" + std::to_string(i) + "]",
                  "'" + names[i] + "' is not a level of prices.levels above market; allowed values: " + allowed);
+      } else if (std::find(methodology.output_levels.begin(), methodology.output_levels.end(), *level) !=
+                 methodology.output_levels.end()) {
+        in.error(root["output_levels"][i], "output_levels[" + std::to_string(i) + "]", "'" + names[i] + "' is listed twice");
       } else {
         methodology.output_levels.push_back(*level);
       }
     }
+  }
+  if (in.errors().empty()) {
+    // Lines that read another item's price (substitutes, composite alternatives) must convert its unit.
+    (void)expand_basket(methodology, collect_series(methodology.basket));
   }
   if (!in.errors().empty()) {
     std::string message;

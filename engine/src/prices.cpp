@@ -284,6 +284,10 @@ void read_wide_rows(detail::CsvReader& csv, const Header& header, const WideMapp
       reader.bad_row(line, "", "column '" + wide.date + "' is not a date (YYYY-MM-DD or YYYY-MM)", row[date]);
       continue;
     }
+    if (is_national_average(row[market_column])) {
+      ++reader.source().filtered_national_average;
+      continue;
+    }
     market.name = detail::trim(row[market_column]);
     market.id = market_id != kAbsent ? detail::trim(row[market_id]) : std::string_view();
     market.admin1 = admin1 != kAbsent ? detail::trim(row[admin1]) : std::string_view();
