@@ -1,3 +1,285 @@
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <sstream>
+
+#include <unistd.h>
+
+#include "meb/error.hpp"
+#include "meb/json.hpp"
+#include "meb/outputs.hpp"
+#include "meb/sha256.hpp"
 #include "test_helpers.hpp"
+
+using Catch::Matchers::Contains;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// A fresh empty directory under the system temp directory, removed when the test ends.
+class TempDir {
+ public:
+  TempDir() {
+    static int counter = 0;
+    path_ = fs::temp_directory_path() /
+            ("meb-outputs-test-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  [[nodiscard]] const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void spit(const fs::path& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+}
+
+std::set<std::string> names_in(const fs::path& directory) {
+  std::set<std::string> names;
+  for (const auto& entry : fs::directory_iterator(directory)) names.insert(entry.path().filename().string());
+  return names;
+}
+
+/// Splits one CSV record (RFC 4180 quoting), written independently of the engine's reader.
+std::vector<std::string> split_csv(const std::string& line) {
+  std::vector<std::string> fields(1);
+  bool quoted = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        fields.back().push_back('"');
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        fields.back().push_back(c);
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      fields.emplace_back();
+    } else {
+      fields.back().push_back(c);
+    }
+  }
+  return fields;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+}  // namespace
+
+TEST_CASE("outputs format_number keeps at most 6 decimals and drops trailing zeros", "[outputs]") {
+  CHECK(meb::format_number(1.5) == "1.5");
+  CHECK(meb::format_number(2.0) == "2");
+  CHECK(meb::format_number(100.0) == "100");
+  CHECK(meb::format_number(9000.0) == "9000");
+  CHECK(meb::format_number(30740.4) == "30740.4");
+  CHECK(meb::format_number(-2.5) == "-2.5");
+  CHECK(meb::format_number(1234567.1234567) == "1234567.123457");  // 7th decimal 7 rounds the 6th up
+  CHECK(meb::format_number(0.1234564) == "0.123456");
+  CHECK(meb::format_number(0.1 + 0.2) == "0.3");
+  CHECK(meb::format_number(1e15) == "1000000000000000");
+  CHECK(meb::format_number(0.0000001) == "0");
+}
+
+TEST_CASE("outputs format_number writes NaN as an empty cell and negative zero as 0", "[outputs]") {
+  CHECK(meb::format_number(std::numeric_limits<double>::quiet_NaN()).empty());
+  CHECK(meb::format_number(-0.0) == "0");
+  CHECK(meb::format_number(-0.0000001) == "0");  // rounds to -0.000000
+  CHECK(meb::format_number(0.0) == "0");
+}
+
+TEST_CASE("outputs sha256 matches the FIPS 180-4 example vectors", "[outputs]") {
+  CHECK(meb::sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(meb::sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  // The two-block message: 448 bits, so the padding spills into a second block.
+  CHECK(meb::sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") ==
+        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  CHECK(meb::sha256_hex(std::string(1000000, 'a')) ==
+        "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+TEST_CASE("outputs sha256 of the shipped BFA price file matches sha256sum", "[outputs]") {
+  // `sha256sum data/bfa/wfp_food_prices_bfa_hdx_2020-08.csv`
+  const std::string content = slurp(MEB_SOURCE_DIR "/data/bfa/wfp_food_prices_bfa_hdx_2020-08.csv");
+  REQUIRE(content.size() > 1000000);
+  CHECK(meb::sha256_hex(content) == "bbb045e443333fbdea4a81ef777538f865b9cbe8d00b9c4f7fab0a77da6e0b6e");
+}
+
+TEST_CASE("outputs sha256 block boundaries", "[outputs]") {
+  // Lengths around the 55/56/64-byte padding boundaries, checked against `printf 'a%.0s' ... | sha256sum`.
+  CHECK(meb::sha256_hex(std::string(55, 'a')) == "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318");
+  CHECK(meb::sha256_hex(std::string(56, 'a')) == "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a");
+  CHECK(meb::sha256_hex(std::string(64, 'a')) == "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb");
+}
+
+TEST_CASE("outputs json_quote escapes quotes backslashes and control characters", "[outputs]") {
+  using meb::detail::json_quote;
+  CHECK(json_quote("plain") == "\"plain\"");
+  CHECK(json_quote("a\"b") == "\"a\\\"b\"");
+  CHECK(json_quote("C:\\data") == "\"C:\\\\data\"");
+  CHECK(json_quote("l1\nl2\r\tx") == "\"l1\\nl2\\r\\tx\"");
+  CHECK(json_quote(std::string("\x01\x1f", 2)) == "\"\\u0001\\u001f\"");
+  CHECK(json_quote(std::string("a\0b", 3)) == "\"a\\u0000b\"");
+  CHECK(json_quote("S\xC3\xA9gou") == "\"S\xC3\xA9gou\"");  // UTF-8 passes through unchanged
+}
+
+TEST_CASE("outputs JsonWriter writes ordered keys and null for NaN", "[outputs]") {
+  meb::detail::JsonWriter json;
+  json.begin_object()
+      .key("name")
+      .value("say \"hi\"")
+      .key("n")
+      .value(1.5)
+      .key("nan")
+      .value(std::numeric_limits<double>::quiet_NaN())
+      .key("list")
+      .begin_array()
+      .value(1)
+      .value(true)
+      .end_array()
+      .key("empty")
+      .begin_object()
+      .end_object()
+      .end_object();
+  CHECK(json.str() ==
+        "{\n"
+        "  \"name\": \"say \\\"hi\\\"\",\n"
+        "  \"n\": 1.5,\n"
+        "  \"nan\": null,\n"
+        "  \"list\": [\n"
+        "    1,\n"
+        "    true\n"
+        "  ],\n"
+        "  \"empty\": {}\n"
+        "}");
+}
+
+TEST_CASE("outputs write_files_atomically writes every file and no temporary", "[outputs]") {
+  TempDir temp;
+  const fs::path directory = temp.path() / "new" / "results";  // created when missing
+  meb::write_files_atomically(directory.string(), {{"a.csv", "x,y\n1,2\n"}, {"b.json", "{}\n"}});
+  CHECK(slurp(directory / "a.csv") == "x,y\n1,2\n");
+  CHECK(slurp(directory / "b.json") == "{}\n");
+  CHECK(names_in(directory) == std::set<std::string>{"a.csv", "b.json"});
+
+  // A second run replaces the files.
+  meb::write_files_atomically(directory.string(), {{"a.csv", "second\n"}, {"b.json", "[]\n"}});
+  CHECK(slurp(directory / "a.csv") == "second\n");
+  CHECK(slurp(directory / "b.json") == "[]\n");
+  CHECK(names_in(directory) == std::set<std::string>{"a.csv", "b.json"});
+}
+
+TEST_CASE("outputs write_files_atomically under a regular file throws OutputError", "[outputs]") {
+  // Tests run as root, so a read-only directory would not stop a write: a path under a FILE does.
+  TempDir temp;
+  const fs::path file = temp.path() / "not-a-directory";
+  spit(file, "keep me\n");
+  const std::string target = (file / "results").string();
+  REQUIRE_THROWS_AS(meb::write_files_atomically(target, {{"a.csv", "new\n"}}), meb::OutputError);
+  REQUIRE_THROWS_WITH(meb::write_files_atomically(target, {{"a.csv", "new\n"}}), Contains(target));
+  CHECK(slurp(file) == "keep me\n");
+  CHECK(names_in(temp.path()) == std::set<std::string>{"not-a-directory"});
+
+  // The directory itself a regular file.
+  REQUIRE_THROWS_AS(meb::write_files_atomically(file.string(), {{"a.csv", "new\n"}}), meb::OutputError);
+  CHECK(slurp(file) == "keep me\n");
+}
+
+TEST_CASE("outputs write_files_atomically leaves previous files when a write fails", "[outputs]") {
+  TempDir temp;
+  const fs::path directory = temp.path() / "results";
+  meb::write_files_atomically(directory.string(), {{"a.csv", "old a\n"}, {"b.csv", "old b\n"}});
+  // The second file cannot be written (its temporary would go in a missing subdirectory): nothing changes.
+  REQUIRE_THROWS_AS(meb::write_files_atomically(directory.string(), {{"a.csv", "new a\n"}, {"sub/b.csv", "new b\n"}}),
+                    meb::OutputError);
+  CHECK(slurp(directory / "a.csv") == "old a\n");
+  CHECK(slurp(directory / "b.csv") == "old b\n");
+  CHECK(names_in(directory) == std::set<std::string>{"a.csv", "b.csv"});  // no temporary left behind
+}
+
+TEST_CASE("outputs write_files_atomically leaves previous files when a rename fails", "[outputs]") {
+  TempDir temp;
+  const fs::path directory = temp.path() / "results";
+  meb::write_files_atomically(directory.string(), {{"a.csv", "old a\n"}});
+  // b.csv is a non-empty directory, so no file can be renamed over it. The run fails, and a.csv, listed
+  // first, must still hold the previous results: all or nothing.
+  fs::create_directories(directory / "b.csv");
+  spit(directory / "b.csv" / "inside", "x");
+  REQUIRE_THROWS_AS(meb::write_files_atomically(directory.string(), {{"a.csv", "new a\n"}, {"b.csv", "new b\n"}}),
+                    meb::OutputError);
+  CHECK(slurp(directory / "a.csv") == "old a\n");
+  CHECK(names_in(directory) == std::set<std::string>{"a.csv", "b.csv"});
+}
+
+TEST_CASE("outputs CSV quotes names with commas and quotes", "[outputs]") {
+  const meb::Methodology m = meb::testing::methodology_from(R"yaml(id: test-1
+name: Test
+currency: XOF
+household: {size: 2}
+basket:
+  - component: food
+    tier: smeb
+    items:
+      - {item: "Bread (bakery, parallel market)", quantity: 0.1, unit: KG, per: person/day}
+)yaml");
+  const meb::PriceTable prices = meb::testing::prices_for(
+      m,
+      "date,market,admin1,commodity,unit,pricetype,currency,price\n"
+      "2020-01-15,Dedougou,\"Boucle, \"\"Nord\"\"\",\"Bread (bakery, parallel market)\",KG,Retail,XOF,500\n");
+  const meb::ComputeResult result = meb::compute(m, prices, nullptr);
+
+  // transfer_values.csv: MEB = SMEB = 0.1 kg × 30 days × 2 persons × 500 XOF = 3,000.
+  const auto transfer_lines = lines_of(meb::transfer_values_csv(m, result));
+  REQUIRE(transfer_lines.size() == 2);
+  const auto header = split_csv(transfer_lines[0]);
+  const auto row = split_csv(transfer_lines[1]);
+  REQUIRE(row.size() == header.size());
+  CHECK_THAT(transfer_lines[1], Contains(",\"Boucle, \"\"Nord\"\"\","));
+  CHECK(row[3] == "Boucle, \"Nord\"");  // area
+  CHECK(row[6] == "2020-01");
+  CHECK(row[10] == "3000");  // smeb
+  CHECK(row[11] == "3000");  // meb
+  CHECK(row[14] == "3000");  // transfer_value
+
+  // basket_costs.csv: the item name is quoted too.
+  const auto cost_lines = lines_of(meb::basket_costs_csv(m, result));
+  REQUIRE(cost_lines.size() == 2);
+  const auto cost_header = split_csv(cost_lines[0]);
+  const auto cost_row = split_csv(cost_lines[1]);
+  REQUIRE(cost_row.size() == cost_header.size());
+  CHECK_THAT(cost_lines[1], Contains(",\"Bread (bakery, parallel market)\","));
+  CHECK(cost_row[2] == "Boucle, \"Nord\"");
+  CHECK(cost_row[7] == "Bread (bakery, parallel market)");
+  CHECK(cost_row[9] == "6");      // 0.1 × 30 × 2 kg a month
+  CHECK(cost_row[11] == "500");   // price per kg
+  CHECK(cost_row[12] == "observed");
+  CHECK(cost_row[16] == "3000");  // cost
+}

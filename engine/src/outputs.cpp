@@ -253,6 +253,11 @@ void write_files_atomically(const std::string& directory, const std::vector<std:
   std::error_code error;
   fs::create_directories(directory, error);
   if (error) throw OutputError("cannot create the output directory '" + directory + "': " + error.message());
+  for (const auto& file : files) {
+    const fs::path target = fs::path(directory) / file.first;
+    if (fs::is_directory(target, error))
+      throw OutputError("cannot write '" + target.string() + "': it is a directory; the previous results are untouched");
+  }
   const std::string suffix = ".tmp-" + std::to_string(::getpid());
   std::vector<fs::path> temporaries;
   auto discard = [&] {
@@ -270,13 +275,38 @@ void write_files_atomically(const std::string& directory, const std::vector<std:
                         "' are untouched");
     }
   }
+  // Move the previous results aside, put the new ones in place, and only then drop the previous ones:
+  // a failure at any point puts every previous file back.
+  std::vector<std::pair<fs::path, fs::path>> set_aside;  // (target, backup)
+  std::size_t placed = 0;
+  auto restore = [&] {
+    for (std::size_t i = 0; i < placed; ++i) fs::remove(fs::path(directory) / files[i].first, error);
+    for (const auto& [target, backup] : set_aside) fs::rename(backup, target, error);
+    discard();
+  };
   for (std::size_t i = 0; i < files.size(); ++i) {
-    fs::rename(temporaries[i], fs::path(directory) / files[i].first, error);
-    if (error) {
-      discard();
-      throw OutputError("cannot move '" + temporaries[i].string() + "' into place: " + error.message());
+    const fs::path target = fs::path(directory) / files[i].first;
+    if (fs::exists(target, error)) {
+      const fs::path backup = fs::path(directory) / ("." + files[i].first + ".previous" + suffix);
+      fs::rename(target, backup, error);
+      if (error) {
+        const std::string reason = error.message();
+        restore();
+        throw OutputError("cannot set aside the previous '" + target.string() + "': " + reason +
+                          "; the previous results are untouched");
+      }
+      set_aside.emplace_back(target, backup);
     }
+    fs::rename(temporaries[i], target, error);
+    if (error) {
+      const std::string reason = error.message();
+      restore();
+      throw OutputError("cannot move '" + temporaries[i].string() + "' into place: " + reason +
+                        "; the previous results are untouched");
+    }
+    ++placed;
   }
+  for (const auto& [target, backup] : set_aside) fs::remove_all(backup, error);
 }
 
 }  // namespace meb

@@ -189,6 +189,17 @@ class FileReader {
   std::string scratch_;
 };
 
+/// The start of a row as read, for a message about the row as a whole.
+std::string preview(const std::vector<std::string_view>& row) {
+  std::string text;
+  for (std::size_t i = 0; i < row.size() && text.size() < 80; ++i) {
+    if (i) text.push_back(',');
+    text.append(row[i]);
+  }
+  if (text.size() > 80) text = text.substr(0, 77) + "...";
+  return text;
+}
+
 bool is_national_average(std::string_view market) { return iequals(detail::trim(market), "National Average"); }
 
 void read_long_rows(detail::CsvReader& csv, const Header& header, const LongColumns& c, FileReader& reader) {
@@ -200,7 +211,7 @@ void read_long_rows(detail::CsvReader& csv, const Header& header, const LongColu
     ++reader.source().rows_read;
     if (row.size() != header.size()) {
       reader.bad_row(line, "", "expected " + std::to_string(header.size()) + " columns, found " +
-                                   std::to_string(row.size()), "");
+                                   std::to_string(row.size()), preview(row));
       continue;
     }
     const auto month = parse_month(detail::trim(row[c.date]));
@@ -276,7 +287,7 @@ void read_wide_rows(detail::CsvReader& csv, const Header& header, const WideMapp
     ++reader.source().rows_read;
     if (row.size() != header.size()) {
       reader.bad_row(line, "", "expected " + std::to_string(header.size()) + " columns, found " +
-                                   std::to_string(row.size()), "");
+                                   std::to_string(row.size()), preview(row));
       continue;
     }
     const auto month = parse_month(detail::trim(row[date]));
@@ -379,11 +390,13 @@ PriceLayout detect_layout(const std::vector<std::string_view>& fields, const Wid
 void read_prices(const std::string& path, std::string_view content, const PriceFilter& filter, PriceTable& table) {
   detail::CsvReader csv(content);
   std::vector<std::string_view> header_fields;
+  bool has_header = false;
   try {
-    if (!csv.next(header_fields)) throw InputError(path + ": the file is empty");
+    has_header = csv.next(header_fields);
   } catch (const InputError& error) {
-    throw InputError(path + ": " + error.what());
+    throw InputError(path + ": " + error.what());  // from the CSV tokenizer, which knows no file name
   }
+  if (!has_header) throw InputError(path + ": the file is empty");
   PriceSource source;
   source.path = path;
   source.layout = detect_layout(header_fields, filter.wide, path);

@@ -2,6 +2,7 @@
 // A small RFC 4180 reader over an in-memory buffer. It is the one place that understands CSV quoting:
 // WFP files quote fields that contain commas ("Bread (bakery, parallel market)").
 #include <cstddef>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,7 +33,7 @@ class CsvReader {
   std::size_t pos_ = 0;
   std::size_t current_line_ = 1;
   std::size_t record_line_ = 0;
-  std::vector<std::string> unescaped_;  // storage for quoted fields with "" inside
+  std::deque<std::string> unescaped_;  // quoted fields with "" inside; a deque keeps earlier ones in place
 };
 
 /// Trims ASCII spaces and tabs on both sides.
