@@ -521,3 +521,31 @@ TEST_CASE("aggregation a quote in a unit that cannot be converted names file lin
                       Catch::Contains("prices.csv:3") && Catch::Contains("'L'") && Catch::Contains("'KG'") &&
                           Catch::Contains("Millet"));
 }
+
+TEST_CASE("aggregation mean does not depend on the order of the rows", "[aggregation]") {
+  // In floating point (0.1 + 0.2) + 0.3 = 0.6000000000000001 but (0.3 + 0.2) + 0.1 = 0.6, so a mean summed
+  // in row order depends on the order of the rows. The result must not: the same quotes, or the same
+  // markets, in another order give the same bits.
+  const std::string yaml = one_item("  levels: [market, admin1]\n  statistic: mean\n");
+  // Three quotes of one market in one month.
+  const auto quotes_up = run(yaml,
+                             "2020-01-06,M1,A,,Millet,KG,Retail,XOF,0.1\n"
+                             "2020-01-13,M1,A,,Millet,KG,Retail,XOF,0.2\n"
+                             "2020-01-20,M1,A,,Millet,KG,Retail,XOF,0.3\n");
+  const auto quotes_down = run(yaml,
+                               "2020-01-20,M1,A,,Millet,KG,Retail,XOF,0.3\n"
+                               "2020-01-13,M1,A,,Millet,KG,Retail,XOF,0.2\n"
+                               "2020-01-06,M1,A,,Millet,KG,Retail,XOF,0.1\n");
+  CHECK(smeb(quotes_up, 0) == Approx(0.2).epsilon(1e-12));
+  CHECK(smeb(quotes_up, 0) == smeb(quotes_down, 0));
+  // Three markets of one area.
+  const auto markets_up = run(yaml,
+                              "2020-01-15,M1,A,,Millet,KG,Retail,XOF,0.1\n"
+                              "2020-01-15,M2,A,,Millet,KG,Retail,XOF,0.2\n"
+                              "2020-01-15,M3,A,,Millet,KG,Retail,XOF,0.3\n");
+  const auto markets_down = run(yaml,
+                                "2020-01-15,M3,A,,Millet,KG,Retail,XOF,0.3\n"
+                                "2020-01-15,M2,A,,Millet,KG,Retail,XOF,0.2\n"
+                                "2020-01-15,M1,A,,Millet,KG,Retail,XOF,0.1\n");
+  CHECK(smeb(markets_up, 0) == smeb(markets_down, 0));
+}

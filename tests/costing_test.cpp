@@ -393,3 +393,19 @@ TEST_CASE("costing price_line converts the series price to the line unit", "[cos
   CHECK(series_name(result, price) == "Millet");
   CHECK(smeb(result, a) == Approx(900.0).epsilon(1e-12));
 }
+
+TEST_CASE("costing a substitute priced in another unit is converted to the line unit", "[costing]") {
+  // Millet (KG, 10 a month) with substitute Sorghum; Sorghum is also a basket line of its own in 50 KG
+  // bags (quantity 0), so its series is per 50 KG. B has no Millet; Sorghum quoted 7,500 per 50 KG
+  // = 150 per KG → Millet line priced 150, cost 10 × 150 = 1,500.
+  const std::string basket =
+      "  - component: food\n    tier: smeb\n    items:\n"
+      "      - {item: Millet, substitutes: [Sorghum], quantity: 10, unit: KG, per: household/month}\n"
+      "      - {item: Sorghum, quantity: 0, unit: 50 KG, per: household/month}\n";
+  const auto result = run(methodology_text("{size: 1}", "  levels: [market, admin1]\n", basket),
+                          "2020-01-15,M1,B,,Sorghum,50 KG,Retail,XOF,7500\n");
+  const std::size_t b = row_of(result, AreaLevel::admin1, "B", "2020-01");
+  CHECK(result.line_price(b, line_of(result, "Sorghum")).price == Approx(7500.0).epsilon(1e-12));
+  CHECK(result.line_price(b, line_of(result, "Millet")).price == Approx(150.0).epsilon(1e-12));
+  CHECK(smeb(result, b) == Approx(1500.0).epsilon(1e-12));
+}

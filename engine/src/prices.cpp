@@ -350,25 +350,25 @@ std::uint32_t PriceTable::intern_market(std::string_view id, std::string_view na
   return index;
 }
 
+namespace {
+/// The index of `text` in `names`, appended when new; `key` is a reused buffer.
+std::uint32_t intern_name(std::unordered_map<std::string, std::uint32_t>& index, std::vector<std::string>& names,
+                          std::string& key, std::string_view text) {
+  key.assign(text.begin(), text.end());
+  const auto found = index.find(key);
+  if (found != index.end()) return found->second;
+  const auto position = static_cast<std::uint32_t>(names.size());
+  index.emplace(key, position);
+  names.emplace_back(text);
+  return position;
+}
+}  // namespace
+
 std::uint32_t PriceTable::intern_commodity(std::string_view name) {
-  key_.assign(name.begin(), name.end());
-  const auto found = commodity_index_.find(key_);
-  if (found != commodity_index_.end()) return found->second;
-  const auto index = static_cast<std::uint32_t>(commodities.size());
-  commodity_index_.emplace(key_, index);
-  commodities.emplace_back(name);
-  return index;
+  return intern_name(commodity_index_, commodities, key_, name);
 }
 
-std::uint32_t PriceTable::intern_unit(std::string_view unit) {
-  key_.assign(unit.begin(), unit.end());
-  const auto found = unit_index_.find(key_);
-  if (found != unit_index_.end()) return found->second;
-  const auto index = static_cast<std::uint32_t>(units.size());
-  unit_index_.emplace(key_, index);
-  units.emplace_back(unit);
-  return index;
-}
+std::uint32_t PriceTable::intern_unit(std::string_view unit) { return intern_name(unit_index_, units, key_, unit); }
 
 PriceLayout detect_layout(const std::vector<std::string_view>& fields, const WideMapping* wide, std::string_view file) {
   const Header header(fields);

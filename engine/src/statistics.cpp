@@ -23,6 +23,8 @@ std::optional<Statistic> parse_statistic(std::string_view text) {
 double combine(Statistic statistic, double* values, std::size_t count) {
   switch (statistic) {
     case Statistic::mean: {
+      // Summed in ascending order so that the result does not depend on the order of the input rows.
+      std::sort(values, values + count);
       double sum = 0.0;
       for (std::size_t i = 0; i < count; ++i) sum += values[i];
       return sum / static_cast<double>(count);
