@@ -17,7 +17,7 @@ using namespace meb::testing;
 
 namespace {
 
-const std::string kHeader = "date,market,admin1,admin2,commodity,unit,pricetype,currency,price\n";
+const std::string& kHeader = meb::testing::kLongHeader;
 
 /// A methodology with one line: 1 KG of Millet per household per month, household of 1.
 std::string one_item(const std::string& prices_block, const std::string& unit = "KG", double quantity = 1.0) {
@@ -26,11 +26,7 @@ std::string one_item(const std::string& prices_block, const std::string& unit = 
          std::to_string(quantity) + ", unit: " + unit + ", per: household/month}\n";
 }
 
-meb::ComputeResult run(const std::string& yaml, const std::string& csv_rows) {
-  const meb::Methodology methodology = methodology_from(yaml);
-  const meb::PriceTable prices = prices_for(methodology, kHeader + csv_rows);
-  return meb::compute(methodology, prices, nullptr);
-}
+meb::ComputeResult run(const std::string& yaml, const std::string& csv_rows) { return compute_from(yaml, csv_rows); }
 
 /// Row of an area identified by its name and its parent's name (two admin2 areas may share a name).
 std::size_t row_in(const meb::ComputeResult& result, AreaLevel level, const std::string& area, const std::string& parent,
@@ -55,7 +51,6 @@ const meb::LinePrice& millet(const meb::ComputeResult& result, std::size_t row) 
   return result.line_price(row, line_of(result, "Millet"));
 }
 
-double smeb(const meb::ComputeResult& result, std::size_t row) { return result.smeb[static_cast<Eigen::Index>(row)]; }
 
 std::string source_month(const meb::ComputeResult& result, const meb::LinePrice& price) {
   REQUIRE(price.source_month >= 0);

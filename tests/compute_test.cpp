@@ -17,21 +17,15 @@ using namespace meb::testing;
 
 namespace {
 
-const std::string kHeader = "date,market,admin1,admin2,commodity,unit,pricetype,currency,price\n";
+const std::string& kHeader = meb::testing::kLongHeader;
 
 std::string methodology_text(const std::string& prices, const std::string& basket, const std::string& tail = "") {
   return "id: compute-test\nname: Compute test\ncurrency: XOF\nhousehold: {size: 1}\nprices:\n" + prices +
          "basket:\n" + basket + tail;
 }
 
-meb::ComputeResult run(const std::string& yaml, const std::string& csv_rows) {
-  const meb::Methodology methodology = methodology_from(yaml);
-  const meb::PriceTable prices = prices_for(methodology, kHeader + csv_rows);
-  return meb::compute(methodology, prices, nullptr);
-}
+meb::ComputeResult run(const std::string& yaml, const std::string& csv_rows) { return compute_from(yaml, csv_rows); }
 
-double smeb(const meb::ComputeResult& result, std::size_t row) { return result.smeb[static_cast<Eigen::Index>(row)]; }
-double meb_of(const meb::ComputeResult& result, std::size_t row) { return result.meb[static_cast<Eigen::Index>(row)]; }
 
 std::string describe_row(const meb::ComputeResult& result, std::size_t r) {
   const meb::Area& area = result.areas.areas[static_cast<std::size_t>(result.rows[r].area)];

@@ -17,7 +17,7 @@ using namespace meb::testing;
 
 namespace {
 
-const std::string kHeader = "date,market,admin1,admin2,commodity,unit,pricetype,currency,price\n";
+const std::string& kHeader = meb::testing::kLongHeader;
 
 /// A methodology from its parts: `household` and `prices` are YAML flow maps or blocks, `basket` the list.
 std::string methodology_text(const std::string& household, const std::string& prices, const std::string& basket,
@@ -26,14 +26,8 @@ std::string methodology_text(const std::string& household, const std::string& pr
          "basket:\n" + basket + tail;
 }
 
-meb::ComputeResult run(const std::string& yaml, const std::string& csv_rows) {
-  const meb::Methodology methodology = methodology_from(yaml);
-  const meb::PriceTable prices = prices_for(methodology, kHeader + csv_rows);
-  return meb::compute(methodology, prices, nullptr);
-}
+meb::ComputeResult run(const std::string& yaml, const std::string& csv_rows) { return compute_from(yaml, csv_rows); }
 
-double smeb(const meb::ComputeResult& result, std::size_t row) { return result.smeb[static_cast<Eigen::Index>(row)]; }
-double meb_of(const meb::ComputeResult& result, std::size_t row) { return result.meb[static_cast<Eigen::Index>(row)]; }
 
 std::string series_name(const meb::ComputeResult& result, const meb::LinePrice& price) {
   REQUIRE(price.priced_as >= 0);

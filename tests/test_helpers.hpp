@@ -19,6 +19,19 @@ inline PriceTable prices_for(const Methodology& methodology, const std::string& 
   return table;
 }
 
+/// The header of the plain long price CSV the small tests write their rows under.
+inline const std::string kLongHeader = "date,market,admin1,admin2,commodity,unit,pricetype,currency,price\n";
+
+/// Runs a methodology (inline YAML) over long-CSV rows written under kLongHeader.
+inline ComputeResult compute_from(const std::string& yaml, const std::string& csv_rows) {
+  const Methodology methodology = methodology_from(yaml);
+  const PriceTable prices = prices_for(methodology, kLongHeader + csv_rows);
+  return compute(methodology, prices, nullptr);
+}
+
+inline double smeb(const ComputeResult& result, std::size_t row) { return result.smeb[static_cast<Eigen::Index>(row)]; }
+inline double meb_of(const ComputeResult& result, std::size_t row) { return result.meb[static_cast<Eigen::Index>(row)]; }
+
 /// Row index of an area (by level and name) and month in a result; throws when absent.
 inline std::size_t row_of(const ComputeResult& result, AreaLevel level, const std::string& area, const std::string& month) {
   for (std::size_t r = 0; r < result.rows.size(); ++r) {

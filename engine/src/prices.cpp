@@ -105,6 +105,17 @@ LongColumns resolve_long(const Header& header, PriceLayout layout, std::string_v
   return c;
 }
 
+/// The start of a row as read, for a message about the row as a whole.
+std::string preview(const std::vector<std::string_view>& row) {
+  std::string text;
+  for (std::size_t i = 0; i < row.size() && text.size() < 80; ++i) {
+    if (i) text.push_back(',');
+    text.append(row[i]);
+  }
+  if (text.size() > 80) text = text.substr(0, 77) + "...";
+  return text;
+}
+
 /// A market as the fields of the current row name it (views into the row).
 struct MarketFields {
   std::string_view id, name, admin1, admin2;
@@ -128,6 +139,20 @@ class FileReader {
     }
     ++source_.skipped_bad_rows;
     table_.issues.push_back({path_, line, std::string(commodity), "skipped: " + reason, std::string(value)});
+  }
+
+  /// Checks what every row needs whatever its commodity: its width and its date. Returns the month, or
+  /// nothing when the row was bad (an error, or a skip under --skip-bad-rows).
+  std::optional<Month> row_month(std::size_t line, const std::vector<std::string_view>& row, std::size_t width,
+                                 std::size_t date_column, const std::string& date_name) {
+    if (row.size() != width) {
+      bad_row(line, "", "expected " + std::to_string(width) + " columns, found " + std::to_string(row.size()),
+              preview(row));
+      return std::nullopt;
+    }
+    const auto month = parse_month(detail::trim(row[date_column]));
+    if (!month) bad_row(line, "", "column '" + date_name + "' is not a date (YYYY-MM-DD or YYYY-MM)", row[date_column]);
+    return month;
   }
 
   [[nodiscard]] bool used(std::string_view commodity) {
@@ -189,17 +214,6 @@ class FileReader {
   std::string scratch_;
 };
 
-/// The start of a row as read, for a message about the row as a whole.
-std::string preview(const std::vector<std::string_view>& row) {
-  std::string text;
-  for (std::size_t i = 0; i < row.size() && text.size() < 80; ++i) {
-    if (i) text.push_back(',');
-    text.append(row[i]);
-  }
-  if (text.size() > 80) text = text.substr(0, 77) + "...";
-  return text;
-}
-
 bool is_national_average(std::string_view market) { return iequals(detail::trim(market), "National Average"); }
 
 void read_long_rows(detail::CsvReader& csv, const Header& header, const LongColumns& c, FileReader& reader) {
@@ -209,16 +223,8 @@ void read_long_rows(detail::CsvReader& csv, const Header& header, const LongColu
   while (csv.next(row)) {
     const std::size_t line = csv.line();
     ++reader.source().rows_read;
-    if (row.size() != header.size()) {
-      reader.bad_row(line, "", "expected " + std::to_string(header.size()) + " columns, found " +
-                                   std::to_string(row.size()), preview(row));
-      continue;
-    }
-    const auto month = parse_month(detail::trim(row[c.date]));
-    if (!month) {
-      reader.bad_row(line, "", "column 'date' is not a date (YYYY-MM-DD or YYYY-MM)", row[c.date]);
-      continue;
-    }
+    const auto month = reader.row_month(line, row, header.size(), c.date, "date");
+    if (!month) continue;
     std::string_view commodity = detail::trim(row[c.commodity]);
     std::string_view pricetype;
     if (c.commodity_joins_pricetype) {
@@ -285,16 +291,8 @@ void read_wide_rows(detail::CsvReader& csv, const Header& header, const WideMapp
   while (csv.next(row)) {
     const std::size_t line = csv.line();
     ++reader.source().rows_read;
-    if (row.size() != header.size()) {
-      reader.bad_row(line, "", "expected " + std::to_string(header.size()) + " columns, found " +
-                                   std::to_string(row.size()), preview(row));
-      continue;
-    }
-    const auto month = parse_month(detail::trim(row[date]));
-    if (!month) {
-      reader.bad_row(line, "", "column '" + wide.date + "' is not a date (YYYY-MM-DD or YYYY-MM)", row[date]);
-      continue;
-    }
+    const auto month = reader.row_month(line, row, header.size(), date, wide.date);
+    if (!month) continue;
     if (is_national_average(row[market_column])) {
       ++reader.source().filtered_national_average;
       continue;
