@@ -13,6 +13,8 @@
 #include "meb/methodology.hpp"
 #include "meb/outputs.hpp"
 #include "meb/prices.hpp"
+#include "meb/sha256.hpp"
+#include "meb/csv.hpp"
 #include "meb/version.hpp"
 
 namespace po = boost::program_options;
@@ -58,6 +60,10 @@ po::variables_map parse(const po::options_description& options, const std::vecto
   return values;
 }
 
+meb::InputRecord record_input(std::string role, const std::string& path, const std::string& content) {
+  return meb::InputRecord{std::move(role), path, content.size(), meb::sha256_hex(content)};
+}
+
 int run_compute(const std::vector<std::string>& arguments, const std::vector<std::string>& command_line) {
   po::options_description options("meb compute options");
   options.add_options()("help,h", "show this help")(
@@ -87,21 +93,29 @@ int run_compute(const std::vector<std::string>& arguments, const std::vector<std
   if (from && to && *to < *from) throw UsageError("--to " + to->to_string() + " is before --from " + from->to_string());
 
   const std::string methodology_path = values["methodology"].as<std::string>();
-  const meb::Methodology methodology = meb::load_methodology(methodology_path);
+  std::string methodology_text;
+  try {
+    methodology_text = meb::read_file(methodology_path);
+  } catch (const meb::InputError& error) {
+    throw meb::MethodologyError(error.what());
+  }
+  const meb::Methodology methodology = meb::parse_methodology(methodology_text, methodology_path);
   const meb::PriceFilter filter = meb::make_price_filter(methodology, values["skip-bad-rows"].as<bool>());
 
   meb::RunRecord run;
   run.command_line = command_line;
-  run.inputs.emplace_back("methodology", methodology_path);
+  run.inputs.push_back(record_input("methodology", methodology_path, methodology_text));
   meb::PriceTable prices;
   for (const auto& path : values["prices"].as<std::vector<std::string>>()) {
-    meb::read_price_file(path, filter, prices);
-    run.inputs.emplace_back("prices", path);
+    const std::string content = meb::read_file(path);
+    meb::read_prices(path, content, filter, prices);
+    run.inputs.push_back(record_input("prices", path, content));
   }
   std::optional<meb::AreaFile> areas;
   if (values.count("areas")) {
-    areas = meb::read_area_file(values["areas"].as<std::string>());
-    run.inputs.emplace_back("areas", values["areas"].as<std::string>());
+    const std::string path = values["areas"].as<std::string>();
+    areas = meb::read_area_file(path);
+    run.inputs.push_back(record_input("areas", path, meb::read_file(path)));
   }
   const meb::ComputeResult result = meb::compute(methodology, prices, areas ? &*areas : nullptr, from, to);
 

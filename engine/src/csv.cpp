@@ -4,19 +4,22 @@
 #include <charconv>
 #include <cmath>
 #include <fstream>
-#include <sstream>
 
 #include "meb/error.hpp"
 
 namespace meb {
 
 std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw InputError("cannot open '" + path + "' for reading");
-  std::ostringstream content;
-  content << in.rdbuf();
-  if (in.bad()) throw InputError("cannot read '" + path + "'");
-  return std::move(content).str();
+  // One allocation of the file's size: a 1 GB price file is held once, not twice.
+  const std::streamoff size = in.tellg();
+  if (size < 0) throw InputError("cannot read '" + path + "'");
+  std::string content(static_cast<std::size_t>(size), '\0');
+  in.seekg(0);
+  in.read(content.data(), size);
+  if (in.gcount() != size) throw InputError("cannot read '" + path + "'");
+  return content;
 }
 
 namespace detail {

@@ -10,7 +10,6 @@
 #include "meb/csv.hpp"
 #include "meb/error.hpp"
 #include "meb/json.hpp"
-#include "meb/sha256.hpp"
 #include "meb/version.hpp"
 
 namespace meb {
@@ -174,17 +173,11 @@ std::string manifest_json(const Methodology& methodology, const PriceTable& pric
   json.key("file").value(methodology.source_path).key("currency").value(methodology.currency);
   json.end_object();
   json.key("inputs").begin_array();
-  for (const auto& [role, path] : run.inputs) {
-    json.begin_object().key("role").value(role).key("path").value(path);
-    std::string content;
-    try {
-      content = read_file(path);
-      json.key("bytes").value(content.size()).key("sha256").value(sha256_hex(content));
-    } catch (const InputError&) {
-      json.key("sha256").null();
-    }
+  for (const InputRecord& input : run.inputs) {
+    json.begin_object().key("role").value(input.role).key("path").value(input.path);
+    json.key("bytes").value(input.bytes).key("sha256").value(input.sha256);
     for (const auto& source : prices.sources) {
-      if (source.path != path || role != "prices") continue;
+      if (source.path != input.path || input.role != "prices") continue;
       json.key("layout").value(to_string(source.layout)).key("hxl_row").value(source.hxl_row);
       json.key("rows_read").value(source.rows_read).key("rows_used").value(source.rows_used);
       json.key("rows_filtered").begin_object();

@@ -24,9 +24,17 @@ namespace meb {
 [[nodiscard]] std::string basket_costs_csv(const Methodology& methodology, const ComputeResult& result);
 
 /// What the manifest records about the run besides the result.
+/// An input file as read: hashed from the very bytes the engine used, so no file is read twice.
+struct InputRecord {
+  std::string role;  ///< methodology, prices, areas
+  std::string path;
+  std::size_t bytes = 0;
+  std::string sha256;
+};
+
 struct RunRecord {
   std::vector<std::string> command_line;
-  std::vector<std::pair<std::string, std::string>> inputs;  ///< (role, path) of every input file
+  std::vector<InputRecord> inputs;
   double elapsed_seconds = 0.0;
   std::vector<std::pair<std::string, std::size_t>> outputs;  ///< (file name, data rows)
 };
