@@ -283,3 +283,25 @@ basket:
   CHECK(cost_row[12] == "observed");
   CHECK(cost_row[16] == "3000");  // cost
 }
+
+TEST_CASE("outputs basket_costs names the alternatives a composite price was computed from", "[outputs]") {
+  // Gas is the mean of two alternatives; in 2020-02 only the private one is quoted.
+  //   2020-01: (5000 + 7000) / 2 = 6000 per 11 KG bottle, from both
+  //   2020-02: 7200, from Gas (private) only
+  const std::string yaml =
+      "id: composite-out\nname: Composite\ncurrency: XOF\nhousehold: {size: 1}\n"
+      "prices: {levels: [market, admin1]}\n"
+      "basket:\n"
+      "  - component: energy\n    tier: smeb\n    items:\n"
+      "      - {item: Cooking gas, composite: {of: [Gas (public), Gas (private)], statistic: mean}, quantity: 1, "
+      "unit: 11 KG, per: household/month}\n";
+  const std::string rows =
+      "2020-01-15,M1,Mopti,,Gas (public),11 KG,Retail,XOF,5000\n"
+      "2020-01-15,M1,Mopti,,Gas (private),11 KG,Retail,XOF,7000\n"
+      "2020-02-15,M1,Mopti,,Gas (private),11 KG,Retail,XOF,7200\n";
+  const meb::Methodology methodology = meb::testing::methodology_from(yaml);
+  const meb::ComputeResult result = meb::testing::compute_from(yaml, rows);
+  const std::string csv = meb::basket_costs_csv(methodology, result);
+  CHECK_THAT(csv, Contains("Mopti,,2020-01,energy,smeb,Cooking gas,mean of Gas (public) + Gas (private),1,11 KG,6000,observed"));
+  CHECK_THAT(csv, Contains("Mopti,,2020-02,energy,smeb,Cooking gas,mean of Gas (private),1,11 KG,7200,observed"));
+}

@@ -72,6 +72,18 @@ class CsvRow {
   bool first_ = true;
 };
 
+/// "mean of Gas (public) + Gas (private)": the alternatives a composite price was computed from.
+std::string composite_sources(const CostLine& line, const PricePanel& panel, std::size_t area, std::size_t month) {
+  std::string text = std::string(to_string(line.composite_statistic)) + " of ";
+  bool first = true;
+  for (const int series : line.alternatives) {
+    if (panel.status[panel.cell(static_cast<std::size_t>(series), area, month)] == PriceStatus::missing) continue;
+    text += (first ? "" : " + ") + panel.series[static_cast<std::size_t>(series)].name;
+    first = false;
+  }
+  return text;
+}
+
 }  // namespace
 
 std::string transfer_values_csv(const Methodology& methodology, const ComputeResult& result) {
@@ -131,7 +143,8 @@ std::string basket_costs_csv(const Methodology& methodology, const ComputeResult
       std::string priced_as;
       if (line.kind == CostLine::Kind::stated) priced_as = "stated cost";
       else if (price.priced_as >= 0) priced_as = result.panel.series[static_cast<std::size_t>(price.priced_as)].name;
-      else if (line.kind == CostLine::Kind::composite && !missing) priced_as = "composite";
+      else if (line.kind == CostLine::Kind::composite && !missing)
+        priced_as = composite_sources(line, result.panel, static_cast<std::size_t>(row.area), row.month);
       else if (!missing) priced_as = line.item;
       const std::string source_area =
           price.source_area >= 0 ? result.areas.areas[static_cast<std::size_t>(price.source_area)].name : "";
