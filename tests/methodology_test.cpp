@@ -1,8 +1,10 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <random>
 #include <sstream>
 
+#include "meb/csv.hpp"
 #include "meb/error.hpp"
 #include "meb/outputs.hpp"
 #include "test_helpers.hpp"
@@ -704,4 +706,51 @@ TEST_CASE("methodology the shipped sahel-capped-smeb scenario parses", "[methodo
 TEST_CASE("methodology a missing file is a MethodologyError naming the path", "[methodology]") {
   REQUIRE_THROWS_AS(meb::load_methodology("/nonexistent/dir/m.yaml"), meb::MethodologyError);
   REQUIRE_THROWS_WITH(meb::load_methodology("/nonexistent/dir/m.yaml"), Contains("/nonexistent/dir/m.yaml"));
+}
+
+// Robustness: whatever a user does to a methodology file, loading it either succeeds or raises a
+// MethodologyError; never another exception (yaml-cpp's InvalidNode, std::bad_alloc ...) or a crash.
+TEST_CASE("methodology mutated files give a MethodologyError or load and never anything else", "[methodology]") {
+  std::vector<std::string> lines;
+  {
+    std::istringstream text(meb::read_file(MEB_SOURCE_DIR "/scenarios/sahel-normative.yaml") + "\n" +
+                            meb::read_file(MEB_SOURCE_DIR "/scenarios/mali-oma-demo.yaml"));
+    for (std::string line; std::getline(text, line);) lines.push_back(line);
+  }
+  const std::vector<std::string> replacements = {"", "abc", "-1", "[]", "{}", "null", "1e309", "[a, b]", "{x: 1}",
+                                                 "0", "\"\"", "true", "median", "person/day"};
+  std::mt19937 random(20261129);
+  std::size_t loaded = 0, rejected = 0;
+  for (int round = 0; round < 600; ++round) {
+    std::vector<std::string> mutated = lines;
+    const int edits = 1 + static_cast<int>(random() % 3);
+    for (int e = 0; e < edits; ++e) {
+      const std::size_t at = random() % mutated.size();
+      switch (random() % 4) {
+        case 0: mutated.erase(mutated.begin() + static_cast<std::ptrdiff_t>(at)); break;
+        case 1: mutated.insert(mutated.begin() + static_cast<std::ptrdiff_t>(at), mutated[at]); break;
+        case 2: {  // replace the value after the first ': ' with something of another type
+          const auto colon = mutated[at].find(": ");
+          if (colon != std::string::npos)
+            mutated[at] = mutated[at].substr(0, colon + 2) + replacements[random() % replacements.size()];
+          break;
+        }
+        default: mutated[at] = "  " + mutated[at]; break;  // break the indentation
+      }
+      if (mutated.empty()) mutated.push_back("id: x");
+    }
+    std::string text;
+    for (const auto& line : mutated) text += line + "\n";
+    INFO("round " << round << ":\n" << text);
+    try {
+      (void)meb::parse_methodology(text, "mutated.yaml");
+      ++loaded;
+    } catch (const meb::MethodologyError& error) {
+      CHECK_THAT(error.what(), Catch::Contains("mutated.yaml:"));
+      ++rejected;
+    }
+  }
+  // Both outcomes occur: the mutations are neither all harmless nor all fatal.
+  CHECK(loaded > 0);
+  CHECK(rejected > 0);
 }

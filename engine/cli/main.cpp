@@ -74,12 +74,15 @@ int run_compute(const std::vector<std::string>& arguments, const std::vector<std
       "from", po::value<std::string>(), "first month to report, YYYY-MM")(
       "to", po::value<std::string>(), "last month to report, YYYY-MM")(
       "areas", po::value<std::string>(), "areas file mapping markets to admin2 and admin1 (CSV)")(
+      "wide-mapping", po::value<std::string>(),
+      "YAML mapping for a wide survey export (date, market, admin1, admin2, columns); overrides prices.wide")(
       "skip-bad-rows", po::bool_switch(), "skip bad price rows, counting and listing them in the manifest")(
       "quiet,q", po::bool_switch(), "print nothing on success");
   const po::variables_map values = parse(options, arguments);
   if (values.count("help")) {
     std::cout << "usage: meb compute --prices FILE [--prices FILE ...] --methodology FILE --out DIR\n"
-                 "                   [--from YYYY-MM] [--to YYYY-MM] [--areas FILE] [--skip-bad-rows]\n\n"
+                 "                   [--from YYYY-MM] [--to YYYY-MM] [--areas FILE] [--wide-mapping FILE]\n"
+                 "                   [--skip-bad-rows]\n\n"
               << options;
     return kSuccess;
   }
@@ -99,12 +102,19 @@ int run_compute(const std::vector<std::string>& arguments, const std::vector<std
   } catch (const meb::InputError& error) {
     throw meb::MethodologyError(error.what());
   }
-  const meb::Methodology methodology = meb::parse_methodology(methodology_text, methodology_path);
+  meb::Methodology methodology = meb::parse_methodology(methodology_text, methodology_path);
+  std::optional<meb::InputRecord> mapping_record;
+  if (values.count("wide-mapping")) {
+    const std::string path = values["wide-mapping"].as<std::string>();
+    methodology.prices.wide = meb::load_wide_mapping(path);
+    mapping_record = record_input("wide-mapping", path, meb::read_file(path));
+  }
   const meb::PriceFilter filter = meb::make_price_filter(methodology, values["skip-bad-rows"].as<bool>());
 
   meb::RunRecord run;
   run.command_line = command_line;
   run.inputs.push_back(record_input("methodology", methodology_path, methodology_text));
+  if (mapping_record) run.inputs.push_back(*mapping_record);
   meb::PriceTable prices;
   for (const auto& path : values["prices"].as<std::vector<std::string>>()) {
     const std::string content = meb::read_file(path);

@@ -50,7 +50,8 @@ class Loader {
   explicit Loader(const std::string& file) : file_(file) {}
 
   void error(const YAML::Node& at, const std::string& key, const std::string& what) {
-    const YAML::Mark mark = at.Mark();
+    // An absent key has no position of its own (yaml-cpp throws for it): callers pass the enclosing node.
+    const YAML::Mark mark = at.IsDefined() ? at.Mark() : YAML::Mark::null_mark();
     const std::size_t line = mark.line >= 0 ? static_cast<std::size_t>(mark.line) + 1 : 0;
     const std::size_t column = mark.column >= 0 ? static_cast<std::size_t>(mark.column) + 1 : 0;
     errors_.push_back(file_ + ":" + std::to_string(line) + ":" + std::to_string(column) + ": key '" + key + "': " + what);
@@ -221,7 +222,7 @@ void load_household(Loader& in, const YAML::Node& root, Household& household) {
   if (auto size = in.number(node, "size", "household.size", needs_size, 1.0, ">= 1")) household.size = *size;
   if (household.model == HouseholdModel::bands) {
     const YAML::Node bands = node["bands"];
-    if (!bands.IsSequence() || bands.size() == 0) {
+    if (!bands.IsDefined() || !bands.IsSequence() || bands.size() == 0) {
       in.error(bands.IsDefined() ? bands : node, "household.bands", "expected a non-empty list of {up_to, persons}");
     } else {
       double previous = 0.0;
@@ -255,22 +256,25 @@ void load_household(Loader& in, const YAML::Node& root, Household& household) {
   }
 }
 
-void load_wide(Loader& in, const YAML::Node& node, PriceSettings& prices) {
-  if (!in.expect_map(node, "prices.wide")) return;
-  in.check_keys(node, "prices.wide", {"date", "market", "market_id", "admin1", "admin2", "columns"});
+/// A wide-export mapping, under `prices.wide` in a methodology or at the top of a mapping file (`where`
+/// is the key prefix its messages use: "prices.wide." or "").
+std::optional<WideMapping> load_wide(Loader& in, const YAML::Node& node, const std::string& where) {
+  const std::string self = where.empty() ? std::string("mapping") : where.substr(0, where.size() - 1);
+  if (!in.expect_map(node, self)) return std::nullopt;
+  in.check_keys(node, where.empty() ? "" : self, {"date", "market", "market_id", "admin1", "admin2", "columns"});
   WideMapping wide;
-  wide.date = in.text(node, "date", "prices.wide.date", true).value_or("");
-  wide.market = in.text(node, "market", "prices.wide.market", true).value_or("");
-  wide.market_id = in.text(node, "market_id", "prices.wide.market_id", false).value_or("");
-  wide.admin1 = in.text(node, "admin1", "prices.wide.admin1", false).value_or("");
-  wide.admin2 = in.text(node, "admin2", "prices.wide.admin2", false).value_or("");
+  wide.date = in.text(node, "date", where + "date", true).value_or("");
+  wide.market = in.text(node, "market", where + "market", true).value_or("");
+  wide.market_id = in.text(node, "market_id", where + "market_id", false).value_or("");
+  wide.admin1 = in.text(node, "admin1", where + "admin1", false).value_or("");
+  wide.admin2 = in.text(node, "admin2", where + "admin2", false).value_or("");
   const YAML::Node columns = node["columns"];
-  if (!columns.IsSequence() || columns.size() == 0) {
-    in.error(columns.IsDefined() ? columns : node, "prices.wide.columns",
+  if (!columns.IsDefined() || !columns.IsSequence() || columns.size() == 0) {
+    in.error(columns.IsDefined() ? columns : node, where + "columns",
              "expected a non-empty list of {column, item, unit}");
   } else {
     for (std::size_t i = 0; i < columns.size(); ++i) {
-      const std::string key = "prices.wide.columns[" + std::to_string(i) + "]";
+      const std::string key = where + "columns[" + std::to_string(i) + "]";
       if (!in.expect_map(columns[i], key)) continue;
       in.check_keys(columns[i], key, {"column", "item", "unit"});
       WideColumn column;
@@ -280,7 +284,7 @@ void load_wide(Loader& in, const YAML::Node& node, PriceSettings& prices) {
       wide.columns.push_back(column);
     }
   }
-  prices.wide = wide;
+  return wide;
 }
 
 void load_prices(Loader& in, const YAML::Node& node, PriceSettings& prices) {
@@ -356,7 +360,7 @@ void load_prices(Loader& in, const YAML::Node& node, PriceSettings& prices) {
   if (auto on_missing = in.choice<OnMissing>(node, "on_missing", "prices.on_missing", false, parse_on_missing,
                                              {"missing", "zero", "error"}))
     prices.on_missing = *on_missing;
-  if (node["wide"].IsDefined()) load_wide(in, node["wide"], prices);
+  if (node["wide"].IsDefined()) prices.wide = load_wide(in, node["wide"], "prices.wide.");
 }
 
 void load_item(Loader& in, const YAML::Node& node, const std::string& key, BasketItem& item) {
@@ -441,7 +445,7 @@ void load_basket(Loader& in, const YAML::Node& root, Basket& basket) {
         item.per = *per;
       declare(entry, key + ".component", item.item);
       component.items.push_back(item);
-    } else if (!items.IsSequence() || items.size() == 0) {
+    } else if (!items.IsDefined() || !items.IsSequence() || items.size() == 0) {
       in.error(items.IsDefined() ? items : entry, key + ".items", "expected a non-empty list of items, or a cost");
     } else {
       if (entry["per"].IsDefined()) in.error(entry["per"], key + ".per", "`per` goes on each item, or with a component cost");
@@ -565,6 +569,30 @@ Methodology load_methodology(const std::string& path) {
     throw MethodologyError(error.what());
   }
   return parse_methodology(text, path);
+}
+
+WideMapping load_wide_mapping(const std::string& path) {
+  std::string text;
+  try {
+    text = read_file(path);
+  } catch (const InputError& error) {
+    throw MethodologyError(error.what());
+  }
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& error) {
+    throw MethodologyError::at(path, static_cast<std::size_t>(error.mark.line + 1),
+                               static_cast<std::size_t>(error.mark.column + 1), "YAML syntax error: " + error.msg);
+  }
+  Loader in(path);
+  const std::optional<WideMapping> mapping = load_wide(in, root, "");
+  if (!in.errors().empty() || !mapping) {
+    std::string message;
+    for (const auto& line : in.errors()) message += (message.empty() ? "" : "\n") + line;
+    throw MethodologyError(message.empty() ? path + ":1:1: a mapping file is a YAML mapping" : message);
+  }
+  return *mapping;
 }
 
 std::string summarise(const Methodology& m) {

@@ -60,6 +60,10 @@ struct Methodology {
 [[nodiscard]] Methodology parse_methodology(std::string_view yaml_text, const std::string& file_name);
 [[nodiscard]] Methodology load_methodology(const std::string& path);
 
+/// Reads a small mapping file for a wide survey export: the keys of `prices.wide` (date, market,
+/// market_id, admin1, admin2, columns) at the top level. Throws MethodologyError listing every problem.
+[[nodiscard]] WideMapping load_wide_mapping(const std::string& path);
+
 /// The multi-line summary `meb validate` prints: components, items, household model, transfer rule.
 [[nodiscard]] std::string summarise(const Methodology& methodology);
 
