@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <numeric>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "meb/error.hpp"
+#include "meb/csv.hpp"
 #include "meb/prices.hpp"
 #include "test_helpers.hpp"
 
@@ -604,4 +606,55 @@ TEST_CASE("the shipped Burkina Faso file, checked against an independent count",
   CHECK(table.quotes[0].price == 53.0);
   CHECK(market_of(table, 0).name == "Tougan");
   CHECK(market_of(table, 0).admin1 == "Boucle Du Mouhoun");
+}
+
+// Robustness: a damaged price file (cut lines, stray quotes, swapped fields, junk bytes) is read or
+// rejected with an InputError that names the file; never another exception or a crash. Every mutated
+// file is read twice: strictly, and with skip_bad_rows, which must then account for every data row.
+TEST_CASE("mutated price files give an InputError naming the file or are read", "[prices]") {
+  const std::vector<std::string> sources = {data_path("wfp_current.csv"), data_path("kobo_wide.csv"),
+                                            std::string(MEB_SOURCE_DIR) + "/data/mli/oma_retail_prices_reported.csv"};
+  const Methodology methodology = methodology_from(
+      "id: fuzz\nname: Fuzz\ncurrency: XOF\nhousehold: {size: 1}\n"
+      "prices:\n  wide:\n    date: today\n    market: market_name\n    admin1: region\n    columns:\n"
+      "      - {column: price_millet, item: Millet, unit: KG}\n"
+      "basket:\n  - component: food\n    tier: smeb\n    items:\n"
+      "      - {item: Millet, quantity: 0.2, unit: KG, per: person/day}\n"
+      "      - {item: Sorghum, quantity: 0.1, unit: KG, per: person/day}\n");
+  const std::vector<std::string> junk = {"\"", ",", "\n", "\r\n", "abc", "-5", "", "2020-13-01", "\xEF\xBB\xBF", "#x"};
+  std::mt19937 random(7);
+  std::size_t read = 0, rejected = 0;
+  for (const std::string& source : sources) {
+    const std::string original = meb::read_file(source);
+    for (int round = 0; round < 300; ++round) {
+      std::string text = original;
+      const int edits = 1 + static_cast<int>(random() % 4);
+      for (int e = 0; e < edits && !text.empty(); ++e) {
+        const std::size_t at = random() % text.size();
+        switch (random() % 3) {
+          case 0: text.erase(at, 1 + random() % 20); break;
+          case 1: text.insert(at, junk[random() % junk.size()]); break;
+          default: text[at] = static_cast<char>(random() % 128); break;
+        }
+      }
+      INFO(source << " round " << round);
+      for (const bool skip : {false, true}) {
+        PriceTable table;
+        try {
+          meb::read_prices("mutated.csv", text, meb::make_price_filter(methodology, skip), table);
+          ++read;
+          const meb::PriceSource& s = table.sources.at(0);
+          // With skipping, every data row is kept, filtered, or skipped and listed: none vanishes.
+          if (skip && s.layout != PriceLayout::wide)
+            CHECK(s.rows_read == s.rows_used + s.filtered_pricetype + s.filtered_priceflag +
+                                     s.filtered_national_average + s.filtered_commodity + s.skipped_bad_rows);
+        } catch (const meb::InputError& error) {
+          CHECK_THAT(error.what(), Catch::Contains("mutated.csv"));
+          ++rejected;
+        }
+      }
+    }
+  }
+  CHECK(read > 0);
+  CHECK(rejected > 0);
 }
