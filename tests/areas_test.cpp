@@ -394,3 +394,31 @@ TEST_CASE("the areas do not depend on the order of the markets", "[areas]") {
   CHECK(describe(rotated) == reference);
   CHECK(describe(markets) == reference);  // and the same twice
 }
+
+TEST_CASE("the shipped Mali areas file places WFP markets by market_id with COD P-codes", "[areas]") {
+  // data/mli/areas_mli_wfp_markets.csv (scripts/make_mali_areas.py): WFP market 247 is Bamako (cercle
+  // ML0901, region ML09, population 2,231,344 in COD-PS v2); 248 is Gao (ML0703 in ML07); 249 is
+  // "Kayes Centre" in cercle Kayes (ML0103, 632,503). The price file's names need not match: the id decides.
+  const meb::AreaFile file = meb::read_area_file(std::string(MEB_SOURCE_DIR) + "/data/mli/areas_mli_wfp_markets.csv");
+  CHECK(file.has_market_id);
+  CHECK(file.rows.size() == 153);
+  const std::vector<Market> markets = {{"247", "Bamako", "", ""}, {"248", "Gao", "", ""}, {"249", "Kayes", "", ""}};
+  const AreaTree tree = meb::build_area_tree(
+      markets, {AreaLevel::market, AreaLevel::admin2, AreaLevel::admin1, AreaLevel::national}, &file, "MLI");
+  REQUIRE(tree.by_level.size() == 3);
+  REQUIRE(tree.by_level[0].size() == 3);
+  auto area = [&](std::size_t step, const std::string& name) -> const Area& {
+    for (const auto index : tree.by_level[step])
+      if (tree.areas[static_cast<std::size_t>(index)].name == name) return tree.areas[static_cast<std::size_t>(index)];
+    FAIL("no area " << name);
+    throw std::logic_error("unreachable");
+  };
+  CHECK(area(0, "Bamako").pcode == "ML0901");
+  CHECK(area(0, "Bamako").population == Approx(2231344.0));
+  CHECK(area(0, "Kayes").pcode == "ML0103");
+  CHECK(area(0, "Kayes").population == Approx(632503.0));
+  CHECK(area(1, "Gao").pcode == "ML07");
+  CHECK(area(1, "Bamako").pcode == "ML09");
+  CHECK(area(2, "MLI").pcode == "MLI");
+  CHECK(tree.parent_name(static_cast<std::size_t>(tree.by_level[1][0])) == "MLI");
+}
