@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <sstream>
@@ -753,4 +754,32 @@ TEST_CASE("methodology mutated files give a MethodologyError or load and never a
   // Both outcomes occur: the mutations are neither all harmless nor all fatal.
   CHECK(loaded > 0);
   CHECK(rejected > 0);
+}
+
+TEST_CASE("methodology keys of another household model, an empty carry_forward, a repeated output level and a band-less size are errors", "[methodology]") {
+  const std::string yaml =
+      "id: strict\nname: Strict\ncurrency: XOF\n"
+      "household: {size: 6, max: 7}\n"                                    // line 4: max belongs to capped
+      "prices:\n  levels: [market, admin1, national]\n"
+      "  fill: [{carry_forward: }]\n"                                      // line 7
+      "  pricetype: \"\"\n"                                                // line 8
+      "output_levels: [admin1, admin1]\n"                                  // line 9
+      "basket:\n  - component: water\n    tier: smeb\n    cost: 3000\n    per: household/month\n";
+  std::string message;
+  try {
+    (void)methodology_from(yaml);
+  } catch (const meb::MethodologyError& error) {
+    message = error.what();
+  }
+  CHECK_THAT(message, Catch::Contains("test.yaml:4:") && Catch::Contains("key 'household.max': unknown key; allowed keys here: model, size"));
+  CHECK_THAT(message, Catch::Contains("test.yaml:7:") && Catch::Contains("prices.fill[0].carry_forward': needs a number of months"));
+  CHECK_THAT(message, Catch::Contains("test.yaml:8:") && Catch::Contains("prices.pricetype': must name a price type"));
+  CHECK_THAT(message, Catch::Contains("test.yaml:9:") && Catch::Contains("output_levels[1]': 'admin1' is listed twice"));
+  CHECK(std::count(message.begin(), message.end(), '\n') == 3);  // four errors, one per line
+
+  const std::string bands =
+      "id: bands\nname: Bands\ncurrency: XOF\n"
+      "household:\n  model: bands\n  size: 9\n  bands: [{up_to: 5, persons: 5}, {up_to: 7, persons: 7}]\n"
+      "basket:\n  - component: water\n    tier: smeb\n    cost: 3000\n    per: household/month\n";
+  REQUIRE_THROWS_WITH(methodology_from(bands), Catch::Contains("key 'household.bands': no band holds a household of size '9'"));
 }
