@@ -60,8 +60,8 @@ po::variables_map parse(const po::options_description& options, const std::vecto
   return values;
 }
 
-meb::InputRecord record_input(std::string role, const std::string& path, const std::string& content) {
-  return meb::InputRecord{std::move(role), path, content.size(), meb::sha256_hex(content)};
+meb::InputRecord record_input(const std::string& role, const std::string& path, const std::string& content) {
+  return meb::InputRecord{role, path, content.size(), meb::sha256_hex(content)};
 }
 
 int run_compute(const std::vector<std::string>& arguments, const std::vector<std::string>& command_line) {

@@ -112,7 +112,7 @@ std::string preview(const std::vector<std::string_view>& row) {
     if (i) text.push_back(',');
     text.append(row[i]);
   }
-  if (text.size() > 80) text = text.substr(0, 77) + "...";
+  if (text.size() > 80) text.replace(77, std::string::npos, "...");
   return text;
 }
 
@@ -131,7 +131,7 @@ class FileReader {
   }
 
   /// A bad row: an error, or under --skip-bad-rows a counted and listed skip.
-  void bad_row(std::size_t line, std::string_view commodity, std::string reason, std::string_view value) {
+  void bad_row(std::size_t line, std::string_view commodity, const std::string& reason, std::string_view value) {
     if (!filter_.skip_bad_rows) {
       std::string message = reason;
       if (!commodity.empty()) message += " (commodity '" + std::string(commodity) + "')";
