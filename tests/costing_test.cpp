@@ -223,7 +223,7 @@ TEST_CASE("costing stated costs per household per month and per year", "[costing
   CHECK(smeb(result, a) == Approx(12600.0).epsilon(1e-12));
   CHECK(meb_of(result, a) == Approx(14600.0).epsilon(1e-12));
   const meb::LinePrice& water = result.line_price(a, line_of(result, "water"));
-  CHECK(water.stated == 1);
+  CHECK(water.source == meb::LineSource::stated);
   CHECK(water.status == PriceStatus::observed);
   CHECK(water.price == 3000.0);
   CHECK(result.line_price(a, line_of(result, "household_items")).price == Approx(2000.0).epsilon(1e-12));

@@ -567,7 +567,7 @@ TEST_CASE("invariants a fully observed area never uses a filled price", "[invari
     for (std::size_t r = 0; r < result.rows.size(); ++r)
       for (std::size_t l = 0; l < result.lines.size(); ++l) {
         const auto& price = result.line_price(r, l);
-        if (price.stated) continue;
+        if (price.source != meb::LineSource::market) continue;
         if (price.status != PriceStatus::observed || price.source_area != -1 || price.source_month != -1 ||
             std::isnan(price.price))
           failures.add("case " + std::to_string(n) + " row " + std::to_string(r) + " line " + result.lines[l].item +

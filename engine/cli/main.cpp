@@ -11,6 +11,7 @@
 #include "meb/compute.hpp"
 #include "meb/error.hpp"
 #include "meb/methodology.hpp"
+#include "meb/nutrition.hpp"
 #include "meb/outputs.hpp"
 #include "meb/prices.hpp"
 #include "meb/sha256.hpp"
@@ -64,6 +65,23 @@ meb::InputRecord record_input(const std::string& role, const std::string& path, 
   return meb::InputRecord{role, path, content.size(), meb::sha256_hex(content)};
 }
 
+constexpr const char* kNoFoodComposition =
+    "nutrition not checked: no food composition table (use --food-composition or nutrition.food_composition)";
+
+/// The nutrition check of the food basket, with the table given by --food-composition, else by the
+/// methodology's nutrition.food_composition; nothing when neither names one. The table is recorded as an
+/// input of `run` when one is given.
+std::optional<meb::NutritionReport> nutrition_check(const meb::Methodology& methodology, const po::variables_map& values,
+                                                    meb::RunRecord* run) {
+  const std::string path = values.count("food-composition") ? values["food-composition"].as<std::string>()
+                                                            : methodology.food_composition;
+  if (path.empty()) return std::nullopt;
+  const std::string content = meb::read_file(path);
+  const meb::FoodComposition table = meb::parse_food_composition(path, content);
+  if (run) run->inputs.push_back(record_input("food_composition", path, content));
+  return meb::check_nutrition(methodology, table, methodology.nutrition);
+}
+
 int run_compute(const std::vector<std::string>& arguments, const std::vector<std::string>& command_line) {
   po::options_description options("meb compute options");
   options.add_options()("help,h", "show this help")(
@@ -77,12 +95,14 @@ int run_compute(const std::vector<std::string>& arguments, const std::vector<std
       "wide-mapping", po::value<std::string>(),
       "YAML mapping for a wide survey export (date, market, admin1, admin2, columns); overrides prices.wide")(
       "skip-bad-rows", po::bool_switch(), "skip bad price rows, counting and listing them in the manifest")(
+      "food-composition", po::value<std::string>(),
+      "food composition CSV for the nutrition check in the manifest; overrides nutrition.food_composition")(
       "quiet,q", po::bool_switch(), "print nothing on success");
   const po::variables_map values = parse(options, arguments);
   if (values.count("help")) {
     std::cout << "usage: meb compute --prices FILE [--prices FILE ...] --methodology FILE --out DIR\n"
                  "                   [--from YYYY-MM] [--to YYYY-MM] [--areas FILE] [--wide-mapping FILE]\n"
-                 "                   [--skip-bad-rows]\n\n"
+                 "                   [--skip-bad-rows] [--food-composition CSV]\n\n"
               << options;
     return kSuccess;
   }
@@ -127,6 +147,7 @@ int run_compute(const std::vector<std::string>& arguments, const std::vector<std
     areas = meb::read_area_file(path);
     run.inputs.push_back(record_input("areas", path, meb::read_file(path)));
   }
+  run.nutrition = nutrition_check(methodology, values, &run);
   const meb::ComputeResult result = meb::compute(methodology, prices, areas ? &*areas : nullptr, from, to);
 
   std::string transfer_values = meb::transfer_values_csv(methodology, result);
@@ -146,6 +167,9 @@ int run_compute(const std::vector<std::string>& arguments, const std::vector<std
               << result.count_by_status[1] + result.count_by_status[2] << " filled, " << result.count_by_status[3]
               << " missing\n"
               << "wrote " << out << "/transfer_values.csv, basket_costs.csv, manifest.json\n";
+    if (run.nutrition)
+      std::cout << "nutrition: " << run.nutrition->warnings.size()
+                << " warning(s), figures in manifest.json under \"nutrition\"\n";
   }
   return kSuccess;
 }
@@ -153,17 +177,24 @@ int run_compute(const std::vector<std::string>& arguments, const std::vector<std
 int run_validate(const std::vector<std::string>& arguments) {
   po::options_description options("meb validate options");
   options.add_options()("help,h", "show this help")(
-      "methodology", po::value<std::vector<std::string>>()->composing(), "methodology YAML file; repeat for several");
+      "methodology", po::value<std::vector<std::string>>()->composing(), "methodology YAML file; repeat for several")(
+      "food-composition", po::value<std::string>(),
+      "food composition CSV for the nutrition check; overrides nutrition.food_composition");
   po::positional_options_description positional;
   const po::variables_map values = parse(options, arguments);
   if (values.count("help")) {
-    std::cout << "usage: meb validate --methodology FILE [--methodology FILE ...]\n\n" << options;
+    std::cout << "usage: meb validate --methodology FILE [--methodology FILE ...] [--food-composition CSV]\n\n"
+              << options;
     return kSuccess;
   }
   if (!values.count("methodology")) throw UsageError("meb validate needs --methodology (see meb validate --help)");
   for (const auto& path : values["methodology"].as<std::vector<std::string>>()) {
     const meb::Methodology methodology = meb::load_methodology(path);
-    std::cout << meb::summarise(methodology) << "valid\n";
+    std::cout << meb::summarise(methodology);
+    // Nutrition warnings are not errors: the methodology is still valid and the exit code stays 0.
+    if (const auto nutrition = nutrition_check(methodology, values, nullptr)) std::cout << meb::summarise(*nutrition);
+    else std::cout << kNoFoodComposition << "\n";
+    std::cout << "valid\n";
   }
   return kSuccess;
 }

@@ -12,9 +12,14 @@ std::string_view to_string(Per per) {
   return "person/day";
 }
 
+std::string_view to_string(ComponentMethod method) {
+  return method == ComponentMethod::normative ? "normative" : "expenditure";
+}
+
 bool Basket::has_smeb_lines() const {
   for (const auto& component : components)
-    if (component.tier == Tier::smeb && !component.items.empty()) return true;
+    if (component.tier == Tier::smeb && (!component.items.empty() || component.method == ComponentMethod::expenditure))
+      return true;
   return false;
 }
 

@@ -6,6 +6,8 @@
 
 #include "meb/csv.hpp"
 #include "meb/error.hpp"
+#include "meb/expenditure.hpp"
+#include "meb/outputs.hpp"
 
 namespace meb {
 
@@ -17,11 +19,112 @@ PriceFilter make_price_filter(const Methodology& methodology, bool skip_bad_rows
   filter.skip_bad_rows = skip_bad_rows;
   for (auto& name : commodity_names(collect_series(methodology.basket))) filter.commodities.insert(std::move(name));
   if (methodology.prices.wide) filter.wide = &*methodology.prices.wide;
+  filter.markets_of_all_rows = filter.commodities.empty();
   return filter;
 }
 
+bool needs_survey(const Methodology& methodology) {
+  if (methodology.food_share.measured) return true;
+  for (const auto& component : methodology.basket.components)
+    if (component.method == ComponentMethod::expenditure) return true;
+  return false;
+}
+
+namespace {
+
+/// Prices the survey and food-share lines of every row, and writes each row's notes.
+void price_derived_lines(const Methodology& methodology, const Survey* survey, ComputeResult& result) {
+  const std::size_t n_lines = result.lines.size();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const ReferenceGroup& group = methodology.reference_group;
+  const bool uses_survey = needs_survey(methodology);
+  if (uses_survey && survey == nullptr)
+    throw InputError("the methodology " + methodology.source_path +
+                     " has expenditure-based components or a measured food share: give the household survey with "
+                     "--survey FILE");
+  Mask reference;
+  ReferenceSpending pooled;
+  std::vector<std::optional<ReferenceSpending>> by_area(result.areas.areas.size());
+  std::int32_t national = -1;
+  if (uses_survey) {
+    reference = reference_households(*survey, group);
+    if (group.pooled) {
+      pooled = reference_spending(*survey, group, reference);
+      for (std::size_t a = 0; a < result.areas.areas.size(); ++a)
+        if (result.areas.areas[a].level == AreaLevel::national) national = static_cast<std::int32_t>(a);
+    }
+  }
+  // The cost of the market-priced lines of an area and month: the price index that carries a pooled
+  // reference group's spending to each area (pooled value × C(area, t) / C(national, t)).
+  auto market_cost = [&](std::size_t area, std::size_t month) {
+    double cost = 0.0;
+    for (std::size_t l = 0; l < n_lines; ++l) {
+      const CostLine& line = result.lines[l];
+      if (line.kind != CostLine::Kind::priced && line.kind != CostLine::Kind::composite) continue;
+      cost += line.monthly_quantity * price_line(line, result.panel, area, month).price;
+    }
+    return cost;
+  };
+  result.notes.assign(result.rows.size(), std::string());
+  for (std::size_t r = 0; r < result.rows.size(); ++r) {
+    const auto area = static_cast<std::size_t>(result.rows[r].area);
+    const std::size_t month = result.rows[r].month;
+    std::string& note = result.notes[r];
+    auto add_note = [&](const std::string& text) { note += (note.empty() ? "" : "; ") + text; };
+    const ReferenceSpending* spending = nullptr;
+    double index = 1.0;
+    if (uses_survey) {
+      if (group.pooled) {
+        spending = &pooled;
+        if (result.areas.areas[area].level != AreaLevel::national) {
+          index = national >= 0 ? market_cost(area, month) / market_cost(static_cast<std::size_t>(national), month) : nan;
+          if (std::isnan(index)) add_note("no price index for the pooled survey value (a market price is missing)");
+        }
+      } else {
+        if (!by_area[area]) {
+          const Area& where = result.areas.areas[area];
+          by_area[area] = reference_spending(*survey, group,
+                                             reference && households_in_area(*survey, to_string(where.level), where.name));
+        }
+        spending = &*by_area[area];
+      }
+      if (!spending->has_value()) add_note("survey: " + spending->reason);
+    }
+    double food = 0.0;
+    for (std::size_t l = 0; l < n_lines; ++l)
+      if (detail::to_lower(result.lines[l].component) == "food") food += result.line_cost(r, l);
+    std::string missing;
+    for (std::size_t l = 0; l < n_lines; ++l) {
+      const CostLine& line = result.lines[l];
+      LinePrice& price = result.line_prices[r * n_lines + l];
+      if (line.kind == CostLine::Kind::survey) {
+        price.price = nan;
+        if (spending->has_value()) {
+          double per_person = 0.0;
+          for (const auto& name : line.survey_components) per_person += spending->component(name);
+          price.price = per_person * index;
+        }
+        price.status = std::isnan(price.price) ? PriceStatus::missing : PriceStatus::observed;
+        price.observations = static_cast<std::int32_t>(spending->households);
+      } else if (line.kind == CostLine::Kind::food_share) {
+        double share = methodology.food_share.stated.value_or(nan);
+        if (methodology.food_share.measured) share = spending->has_value() ? spending->food_share : nan;
+        price.price = share > 0.0 ? food * (1.0 / share - 1.0) : nan;
+        price.status = std::isnan(price.price) ? PriceStatus::missing : PriceStatus::observed;
+        if (!std::isnan(share))
+          add_note("food share " + format_number(std::round(share * 10000.0) / 10000.0) + (methodology.food_share.measured ? " (measured)" : " (stated)"));
+      } else if (price.status == PriceStatus::missing && line.monthly_quantity != 0.0) {
+        missing += (missing.empty() ? "" : ", ") + line.item;
+      }
+    }
+    if (!missing.empty()) add_note("no price for " + missing);
+  }
+}
+
+}  // namespace
+
 ComputeResult compute(const Methodology& methodology, const PriceTable& prices, const AreaFile* area_file,
-                      std::optional<Month> from, std::optional<Month> to) {
+                      std::optional<Month> from, std::optional<Month> to, const Survey* survey) {
   ComputeResult result;
   const std::vector<SeriesSpec> series = collect_series(methodology.basket);
   result.lines = expand_basket(methodology, series);
@@ -39,6 +142,12 @@ ComputeResult compute(const Methodology& methodology, const PriceTable& prices, 
     if (!wanted[quote.commodity]) continue;
     if (!data_first || quote.month < *data_first) data_first = quote.month;
     if (!data_last || quote.month > *data_last) data_last = quote.month;
+  }
+  if (series.empty()) {
+    // A basket with no market-priced line (all survey-based or stated) takes its months from the rows of
+    // the price file's type and flags, whatever their commodity, as it takes its areas from their markets.
+    data_first = prices.first_month;
+    data_last = prices.last_month;
   }
   if (!data_first && !(from && to)) {
     std::string files;
@@ -78,7 +187,7 @@ ComputeResult compute(const Methodology& methodology, const PriceTable& prices, 
           price_line(result.lines[l], result.panel, static_cast<std::size_t>(result.rows[r].area), result.rows[r].month);
       result.line_prices[r * n_lines + l] = price;
       price_matrix(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(l)) = price.price;
-      if (!price.stated) ++result.count_by_status[static_cast<int>(price.status)];
+      if (price.source == LineSource::market) ++result.count_by_status[static_cast<int>(price.status)];
       if (price.status == PriceStatus::missing && methodology.prices.on_missing == OnMissing::error &&
           result.lines[l].monthly_quantity != 0.0) {
         const Area& area = result.areas.areas[static_cast<std::size_t>(result.rows[r].area)];
@@ -89,6 +198,10 @@ ComputeResult compute(const Methodology& methodology, const PriceTable& prices, 
       }
     }
   }
+  price_derived_lines(methodology, survey, result);
+  for (std::size_t r = 0; r < n_rows; ++r)
+    for (std::size_t l = 0; l < n_lines; ++l)
+      price_matrix(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(l)) = result.line_prices[r * n_lines + l].price;
   Eigen::VectorXd quantities(static_cast<Eigen::Index>(n_lines));
   Eigen::VectorXd smeb_mask(static_cast<Eigen::Index>(n_lines));
   for (std::size_t l = 0; l < n_lines; ++l) {

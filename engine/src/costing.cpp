@@ -31,10 +31,35 @@ double factor_to_line(const Methodology& methodology, const BasketItem& item, co
 
 }  // namespace
 
+std::string_view to_string(LineSource source) {
+  switch (source) {
+    case LineSource::market: return "market";
+    case LineSource::stated: return "stated";
+    case LineSource::survey: return "survey";
+    case LineSource::food_share: return "food_share";
+  }
+  return "market";
+}
+
 std::vector<CostLine> expand_basket(const Methodology& methodology, const std::vector<SeriesSpec>& series) {
   std::vector<CostLine> lines;
   const double persons = methodology.household.persons();
   for (const auto& component : methodology.basket.components) {
+    if (component.method == ComponentMethod::expenditure) {
+      // The reference group's spending per person per month, for `persons` persons (or adult equivalents).
+      CostLine line;
+      line.kind = CostLine::Kind::survey;
+      line.component = component.component;
+      line.tier = component.tier;
+      line.item = component.component;
+      line.unit = "person/month";
+      line.monthly_quantity = persons;
+      line.markup_factor = 1.0 + component.markup_percent / 100.0;
+      line.survey_components = component.survey_components.empty() ? std::vector<std::string>{component.component}
+                                                                    : component.survey_components;
+      lines.push_back(std::move(line));
+      continue;
+    }
     for (const auto& item : component.items) {
       CostLine line;
       line.component = component.component;
@@ -70,6 +95,16 @@ std::vector<CostLine> expand_basket(const Methodology& methodology, const std::v
       lines.push_back(std::move(line));
     }
   }
+  if (methodology.method == Method::food_share) {
+    // Engel: MEB = food / share, so the non-food part is food × (1/share − 1) (primer section 2).
+    CostLine line;
+    line.kind = CostLine::Kind::food_share;
+    line.component = "non-food (food share)";
+    line.tier = Tier::meb;
+    line.item = "non-food (food share)";
+    line.monthly_quantity = 1.0;
+    lines.push_back(std::move(line));
+  }
   return lines;
 }
 
@@ -98,7 +133,13 @@ LinePrice price_line(const CostLine& line, const PricePanel& panel, std::size_t 
   if (line.kind == CostLine::Kind::stated) {
     result.price = line.stated_cost;
     result.status = PriceStatus::observed;
-    result.stated = 1;
+    result.source = LineSource::stated;
+    return result;
+  }
+  if (line.kind == CostLine::Kind::survey || line.kind == CostLine::Kind::food_share) {
+    // Priced by the compute step, from the survey or from the row's food cost.
+    result.price = std::numeric_limits<double>::quiet_NaN();
+    result.source = line.kind == CostLine::Kind::survey ? LineSource::survey : LineSource::food_share;
     return result;
   }
   if (line.kind == CostLine::Kind::priced) {

@@ -106,6 +106,30 @@ std::string to_lower(std::string_view text) {
   return out;
 }
 
+std::string fold_name(std::string_view text) {
+  // U+00C0..U+00FF, the Latin-1 letters, by their base letter ('\0' keeps the character as it is).
+  static constexpr char kBase[64] = {'a', 'a', 'a', 'a', 'a', 'a', 0,   'c', 'e', 'e', 'e', 'e', 'i', 'i', 'i', 'i',
+                                     0,   'n', 'o', 'o', 'o', 'o', 'o', 0,   'o', 'u', 'u', 'u', 'u', 'y', 0,   0,
+                                     'a', 'a', 'a', 'a', 'a', 'a', 0,   'c', 'e', 'e', 'e', 'e', 'i', 'i', 'i', 'i',
+                                     0,   'n', 'o', 'o', 'o', 'o', 'o', 0,   'o', 'u', 'u', 'u', 'u', 'y', 0,   'y'};
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if ((byte == 0xC3) && i + 1 < text.size()) {
+      const auto next = static_cast<unsigned char>(text[i + 1]);
+      const unsigned code = 0xC0u + (next & 0x3Fu);  // U+00C0 + the low six bits
+      if ((next & 0xC0u) == 0x80u && code >= 0xC0u && kBase[code - 0xC0u] != 0) {
+        out.push_back(kBase[code - 0xC0u]);
+        ++i;
+        continue;
+      }
+    }
+    out.push_back(byte >= 'A' && byte <= 'Z' ? static_cast<char>(byte - 'A' + 'a') : static_cast<char>(byte));
+  }
+  return out;
+}
+
 bool parse_double(std::string_view text, double& value) {
   text = trim(text);
   if (!text.empty() && text.front() == '+') text.remove_prefix(1);

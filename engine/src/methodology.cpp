@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <limits>
 #include <set>
 #include <sstream>
@@ -21,6 +22,17 @@ std::string_view to_string(OnMissing on_missing) {
     case OnMissing::error: return "error";
   }
   return "missing";
+}
+
+std::string_view to_string(Method method) {
+  switch (method) {
+    case Method::normative: return "normative";
+    case Method::expenditure: return "expenditure";
+    case Method::food_share: return "food_share";
+    case Method::hybrid: return "hybrid";
+    case Method::hea: return "hea";
+  }
+  return "normative";
 }
 
 std::vector<AreaLevel> Methodology::reported_levels() const {
@@ -161,14 +173,28 @@ std::optional<Per> parse_per(std::string_view text) {
   return std::nullopt;
 }
 std::optional<Tier> parse_tier(std::string_view text) {
-  if (text == "smeb") return Tier::smeb;
-  if (text == "meb") return Tier::meb;
+  // HEA outcome analysis names the two thresholds: survival (the SMEB tier) and livelihoods protection.
+  if (text == "smeb" || text == "survival") return Tier::smeb;
+  if (text == "meb" || text == "livelihoods_protection") return Tier::meb;
   return std::nullopt;
 }
 std::optional<OnMissing> parse_on_missing(std::string_view text) {
   if (text == "missing") return OnMissing::missing;
   if (text == "zero") return OnMissing::zero;
   if (text == "error") return OnMissing::error;
+  return std::nullopt;
+}
+std::optional<ComponentMethod> parse_component_method(std::string_view text) {
+  if (text == "normative") return ComponentMethod::normative;
+  if (text == "expenditure") return ComponentMethod::expenditure;
+  return std::nullopt;
+}
+std::optional<Method> parse_method(std::string_view text) {
+  if (text == "normative") return Method::normative;
+  if (text == "expenditure") return Method::expenditure;
+  if (text == "food_share") return Method::food_share;
+  if (text == "hybrid") return Method::hybrid;
+  if (text == "hea") return Method::hea;
   return std::nullopt;
 }
 std::optional<RoundingMode> parse_rounding_mode(std::string_view text) {
@@ -411,7 +437,7 @@ void load_item(Loader& in, const YAML::Node& node, const std::string& key, Baske
   }
 }
 
-void load_basket(Loader& in, const YAML::Node& root, Basket& basket) {
+void load_basket(Loader& in, const YAML::Node& root, Basket& basket, Method method) {
   const YAML::Node node = root["basket"];
   if (!node.IsDefined() || !node.IsSequence() || node.size() == 0) {
     in.error(node.IsDefined() ? node : root, "basket", "expected a non-empty list of components");
@@ -427,13 +453,30 @@ void load_basket(Loader& in, const YAML::Node& root, Basket& basket) {
     const std::string key = "basket[" + std::to_string(c) + "]";
     const YAML::Node entry = node[c];
     if (!in.expect_map(entry, key)) continue;
-    in.check_keys(entry, key, {"component", "tier", "markup_percent", "items", "cost", "per"});
+    in.check_keys(entry, key,
+                  {"component", "tier", "markup_percent", "items", "cost", "per", "method", "survey_components"});
     BasketComponent component;
     component.component = in.text(entry, "component", key + ".component", true).value_or("");
-    if (auto tier = in.choice<Tier>(entry, "tier", key + ".tier", true, parse_tier, {"smeb", "meb"})) component.tier = *tier;
+    if (auto tier = in.choice<Tier>(entry, "tier", key + ".tier", true, parse_tier,
+                                    {"smeb", "meb", "survival", "livelihoods_protection"}))
+      component.tier = *tier;
     component.markup_percent = in.number(entry, "markup_percent", key + ".markup_percent", false, 0.0, ">= 0").value_or(0.0);
+    // An expenditure methodology costs every component from the survey unless a component says otherwise.
+    component.method = in.choice<ComponentMethod>(entry, "method", key + ".method", false, parse_component_method,
+                                                  {"normative", "expenditure"})
+                           .value_or(method == Method::expenditure ? ComponentMethod::expenditure
+                                                                   : ComponentMethod::normative);
+    component.survey_components = in.text_list(entry, "survey_components", key + ".survey_components");
     const YAML::Node items = entry["items"];
-    if (entry["cost"].IsDefined()) {
+    if (component.method == ComponentMethod::expenditure) {
+      for (const char* normative_only : {"items", "cost", "per"})
+        if (entry[normative_only].IsDefined())
+          in.error(entry[normative_only], key + "." + normative_only,
+                   "an expenditure-based component is costed from the survey, so it has no " + std::string(normative_only));
+      declare(entry, key + ".component", component.component);
+    } else if (!component.survey_components.empty()) {
+      in.error(entry["survey_components"], key + ".survey_components", "only an expenditure-based component reads survey components");
+    } else if (entry["cost"].IsDefined()) {
       // A component stated as one amount (water: 3,000 per household per month).
       if (items.IsDefined()) in.error(items, key + ".items", "a component has either items or a cost, not both");
       BasketItem item;
@@ -462,6 +505,152 @@ void load_basket(Loader& in, const YAML::Node& root, Basket& basket) {
     basket.components.push_back(std::move(component));
   }
   basket.markup_percent = in.number(root, "markup_percent", "markup_percent", false, 0.0, ">= 0").value_or(0.0);
+}
+
+void load_survey_spec(Loader& in, const YAML::Node& node, SurveySpec& spec) {
+  if (!in.expect_map(node, "survey")) return;
+  in.check_keys(node, "survey",
+                {"id", "weight", "size", "adults", "children", "admin1", "admin2", "outcomes", "missing", "expenditures"});
+  spec.id = in.text(node, "id", "survey.id", false).value_or(spec.id);
+  spec.weight = in.text(node, "weight", "survey.weight", false).value_or(spec.weight);
+  spec.size = in.text(node, "size", "survey.size", false).value_or(spec.size);
+  spec.adults = in.text(node, "adults", "survey.adults", false).value_or("");
+  spec.children = in.text(node, "children", "survey.children", false).value_or("");
+  spec.admin1 = in.text(node, "admin1", "survey.admin1", false).value_or("");
+  spec.admin2 = in.text(node, "admin2", "survey.admin2", false).value_or("");
+  spec.outcomes = in.text_list(node, "outcomes", "survey.outcomes");
+  if (auto missing = in.text(node, "missing", "survey.missing", false)) {
+    if (*missing == "zero") spec.missing = SurveySpec::Missing::zero;
+    else if (*missing != "error")
+      in.error(node["missing"], "survey.missing", "unknown value '" + *missing + "'; allowed values: error, zero");
+  }
+  const YAML::Node columns = node["expenditures"];
+  if (!columns.IsDefined() || !columns.IsSequence() || columns.size() == 0) {
+    in.error(columns.IsDefined() ? columns : node, "survey.expenditures",
+             "expected a non-empty list of {column, category, recall, meb, component}");
+    return;
+  }
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    const std::string key = "survey.expenditures[" + std::to_string(i) + "]";
+    if (!in.expect_map(columns[i], key)) continue;
+    in.check_keys(columns[i], key, {"column", "category", "recall", "meb", "component"});
+    ExpenditureColumn column;
+    column.column = in.text(columns[i], "column", key + ".column", true).value_or("");
+    if (auto category = in.choice<ExpenditureCategory>(
+            columns[i], "category", key + ".category", true, parse_expenditure_category,
+            {"food", "water", "hygiene", "energy", "rent", "health", "education", "transport", "communication", "other"}))
+      column.category = *category;
+    if (auto recall = in.choice<Recall>(columns[i], "recall", key + ".recall", true, parse_recall, {"7d", "30d", "6m", "12m"}))
+      column.recall = *recall;
+    if (auto meb = in.text(columns[i], "meb", key + ".meb", false)) {
+      if (*meb == "false") column.in_meb = false;
+      else if (*meb != "true") in.error(columns[i]["meb"], key + ".meb", "expected true or false, got '" + *meb + "'");
+    }
+    column.component = in.text(columns[i], "component", key + ".component", false).value_or("");
+    spec.expenditures.push_back(column);
+  }
+}
+
+void load_reference_group(Loader& in, const YAML::Node& node, ReferenceGroup& group) {
+  if (!in.expect_map(node, "reference_group")) return;
+  in.check_keys(node, "reference_group",
+                {"deciles", "quantiles", "where", "admin1", "statistic", "per", "scale", "pooled", "min_households"});
+  // A band of the weighted per-capita spending distribution: deciles [3, 5] = quantiles [0.2, 0.5].
+  for (const char* name : {"deciles", "quantiles"}) {
+    const YAML::Node band = node[name];
+    if (!band.IsDefined()) continue;
+    const std::string key = std::string("reference_group.") + name;
+    const bool deciles = std::string(name) == "deciles";
+    double low = 0.0, high = 0.0;
+    if (!band.IsSequence() || band.size() != 2 || !band[0].IsScalar() || !band[1].IsScalar() ||
+        !detail::parse_double(band[0].Scalar(), low) || !detail::parse_double(band[1].Scalar(), high)) {
+      in.error(band, key, std::string("expected two numbers, e.g. ") + (deciles ? "[3, 5]" : "[0.2, 0.5]") + ", got " + show(band));
+      continue;
+    }
+    if (deciles) {
+      if (low < 1 || high > 10 || low > high || low != std::floor(low) || high != std::floor(high)) {
+        in.error(band, key, "deciles are whole numbers from 1 to 10, the first no larger than the second, got " + show(band));
+        continue;
+      }
+      low = (low - 1.0) / 10.0;  // the 3rd decile starts at quantile 0.2
+      high = high / 10.0;        // and the 5th ends at 0.5
+    } else if (low < 0 || high > 1 || low > high) {
+      in.error(band, key, "quantiles lie in [0, 1], the first no larger than the second, got " + show(band));
+      continue;
+    }
+    group.band_from = low;
+    group.band_to = high;
+  }
+  for (const auto& text : in.text_list(node, "where", "reference_group.where")) {
+    if (auto condition = parse_outcome_condition(text)) group.conditions.push_back(*condition);
+    else in.error(node["where"], "reference_group.where", "'" + text + "' is not a condition such as 'fcs >= 42'");
+  }
+  group.admin1 = in.text_list(node, "admin1", "reference_group.admin1");
+  if (auto statistic = in.choice<Statistic>(node, "statistic", "reference_group.statistic", false, parse_area_statistic,
+                                            {"median", "mean"}))
+    group.statistic = *statistic;
+  if (auto per = in.text(node, "per", "reference_group.per", false)) {
+    if (*per == "adult_equivalent") group.per_adult_equivalent = true;
+    else if (*per != "person")
+      in.error(node["per"], "reference_group.per", "unknown value '" + *per + "'; allowed values: person, adult_equivalent");
+  }
+  if (auto scale = in.choice<EquivalenceScale>(node, "scale", "reference_group.scale", false, parse_scale,
+                                               {"oecd", "modified_oecd", "square_root"}))
+    group.scale = *scale;
+  if (auto pooled = in.text(node, "pooled", "reference_group.pooled", false)) {
+    if (*pooled == "true") group.pooled = true;
+    else if (*pooled != "false") in.error(node["pooled"], "reference_group.pooled", "expected true or false, got '" + *pooled + "'");
+  }
+  if (auto minimum = in.integer(node, "min_households", "reference_group.min_households", 1))
+    group.min_households = static_cast<std::size_t>(*minimum);
+}
+
+/// The keys of the survey-based methods, and the consistency of the method with the basket.
+void load_survey_method(Loader& in, const YAML::Node& root, Methodology& m) {
+  if (root["survey"].IsDefined()) {
+    m.survey = SurveySpec{};
+    load_survey_spec(in, root["survey"], *m.survey);
+  }
+  if (root["reference_group"].IsDefined()) load_reference_group(in, root["reference_group"], m.reference_group);
+  const YAML::Node share = root["food_share"];
+  if (share.IsDefined()) {
+    double value = 0.0;
+    if (share.IsScalar() && share.Scalar() == "measured") m.food_share.measured = true;
+    else if (share.IsScalar() && detail::parse_double(share.Scalar(), value) && value > 0.0 && value <= 1.0)
+      m.food_share.stated = value;
+    else
+      in.error(share, "food_share", "expected a share in (0, 1] such as 0.532 (Mali, INSTAT) or 'measured', got " + show(share));
+  }
+  bool expenditure = false, normative = false, food = false;
+  for (const auto& component : m.basket.components) {
+    (component.method == ComponentMethod::expenditure ? expenditure : normative) = true;
+    if (detail::to_lower(component.component) == "food" && component.method == ComponentMethod::normative) food = true;
+  }
+  if ((expenditure || m.food_share.measured) && !m.survey)
+    in.error(root, "survey", "is required by expenditure-based components and a measured food share: it names the "
+                             "survey's columns (id, weight, size, expenditures)");
+  if (m.method == Method::food_share) {
+    if (!share.IsDefined()) in.error(root, "food_share", "is required by method food_share (e.g. 0.532, or measured)");
+    if (!food) in.error(root["basket"].IsDefined() ? root["basket"] : root, "basket",
+                        "method food_share needs a normative component named food: MEB = food cost / food share");
+  } else if (share.IsDefined()) {
+    in.error(share, "food_share", "is only read by method food_share");
+  }
+  if (m.method == Method::hybrid && !(expenditure && normative))
+    in.error(root["method"], "method", "hybrid needs at least one normative and one expenditure-based component");
+  if ((m.method == Method::normative || m.method == Method::hea || m.method == Method::food_share) && expenditure)
+    in.error(root["method"].IsDefined() ? root["method"] : root, "method",
+             "a component is expenditure-based: say method: hybrid (or expenditure)");
+  if (m.reference_group.pooled) {
+    const auto& levels = m.prices.levels;
+    if (std::find(levels.begin(), levels.end(), AreaLevel::national) == levels.end())
+      in.error(root["reference_group"]["pooled"], "reference_group.pooled",
+               "a pooled reference group is carried to the areas by a price index against the national level: add "
+               "national to prices.levels");
+    if (!normative)
+      in.error(root["reference_group"]["pooled"], "reference_group.pooled",
+               "a pooled reference group needs market-priced basket lines for the price index");
+  }
 }
 
 void load_transfer(Loader& in, const YAML::Node& node, TransferRule& rule, bool has_smeb) {
@@ -494,6 +683,60 @@ void load_transfer(Loader& in, const YAML::Node& node, TransferRule& rule, bool 
   }
 }
 
+/// `nutrition:` the targets of the food basket check (meb/nutrition.hpp). Every key is optional and, like
+/// every key, null means absent (the default applies); a minimum of 0 never warns. Read after the basket,
+/// whose component names `components` must use.
+void load_nutrition(Loader& in, const YAML::Node& node, const std::string& file_name, Methodology& methodology) {
+  if (!node.IsDefined() || node.IsNull()) return;
+  if (!in.expect_map(node, "nutrition")) return;
+  in.check_keys(node, "nutrition",
+                {"food_composition", "min_kcal", "protein_percent_min", "protein_percent_max", "fat_percent_min",
+                 "fat_percent_max", "components"});
+  if (auto path = in.text(node, "food_composition", "nutrition.food_composition", false)) {
+    if (detail::trim(*path).empty()) {
+      in.error(node["food_composition"], "nutrition.food_composition", "must name a CSV file, got ''");
+    } else {
+      // Relative to the methodology file, so that a scenario runs from any working directory.
+      std::filesystem::path table(std::string(detail::trim(*path)));
+      if (table.is_relative()) table = std::filesystem::path(file_name).parent_path() / table;
+      methodology.food_composition = table.lexically_normal().string();
+    }
+  }
+  NutritionTargets& targets = methodology.nutrition;
+  // An absent key keeps the default (WFP/UNHCR 1997 targets; no maximum).
+  auto target = [&](const char* name, std::optional<double>& value, double maximum) {
+    const std::string key = std::string("nutrition.") + name;
+    const auto given = in.number(node, name, key, false, 0.0, ">= 0");
+    if (!given) return;
+    if (*given > maximum) in.error(node[name], key, "is a percent of energy, at most 100, got " + show(node[name]));
+    else value = given;
+  };
+  target("min_kcal", targets.min_kcal, std::numeric_limits<double>::infinity());
+  target("protein_percent_min", targets.protein_percent_min, 100.0);
+  target("protein_percent_max", targets.protein_percent_max, 100.0);
+  target("fat_percent_min", targets.fat_percent_min, 100.0);
+  target("fat_percent_max", targets.fat_percent_max, 100.0);
+  if (targets.protein_percent_min && targets.protein_percent_max &&
+      *targets.protein_percent_max < *targets.protein_percent_min)
+    in.error(node["protein_percent_max"], "nutrition.protein_percent_max",
+             "is below protein_percent_min " + show(node["protein_percent_min"]));
+  if (targets.fat_percent_min && targets.fat_percent_max && *targets.fat_percent_max < *targets.fat_percent_min)
+    in.error(node["fat_percent_max"], "nutrition.fat_percent_max", "is below fat_percent_min " + show(node["fat_percent_min"]));
+  targets.components = in.text_list(node, "components", "nutrition.components");
+  for (std::size_t i = 0; i < targets.components.size(); ++i) {
+    const std::string wanted = detail::to_lower(detail::trim(targets.components[i]));
+    std::string names;
+    bool known = false;
+    for (const auto& component : methodology.basket.components) {
+      known = known || detail::to_lower(component.component) == wanted;
+      names += (names.empty() ? "" : ", ") + component.component;
+    }
+    if (!known)
+      in.error(node["components"][i], "nutrition.components[" + std::to_string(i) + "]",
+               "'" + targets.components[i] + "' is not a component of the basket; components: " + names);
+  }
+}
+
 bool valid_id(const std::string& id) {
   if (id.empty()) return false;
   for (char c : id)
@@ -517,7 +760,11 @@ Methodology parse_methodology(std::string_view yaml_text, const std::string& fil
   methodology.source_path = file_name;
   in.check_keys(root, "",
                 {"id", "name", "version", "description", "currency", "days_per_month", "household", "prices",
-                 "basket", "markup_percent", "transfer", "output_levels"});
+                 "basket", "markup_percent", "transfer", "output_levels", "nutrition", "method", "survey",
+                 "reference_group", "food_share"});
+  methodology.method = in.choice<Method>(root, "method", "method", false, parse_method,
+                                         {"normative", "expenditure", "food_share", "hybrid", "hea"})
+                           .value_or(Method::normative);
   if (auto id = in.text(root, "id", "id", true)) {
     if (!valid_id(*id)) in.error(root["id"], "id", "must be letters, digits and '-', got '" + *id + "'");
     methodology.id = *id;
@@ -529,8 +776,10 @@ Methodology parse_methodology(std::string_view yaml_text, const std::string& fil
   methodology.days_per_month = in.number(root, "days_per_month", "days_per_month", false, 1.0, ">= 1").value_or(30.0);
   load_household(in, root, methodology.household);
   load_prices(in, root["prices"], methodology.prices);
-  load_basket(in, root, methodology.basket);
+  load_basket(in, root, methodology.basket, methodology.method);
+  load_survey_method(in, root, methodology);
   load_transfer(in, root["transfer"], methodology.transfer, methodology.basket.has_smeb_lines());
+  load_nutrition(in, root["nutrition"], file_name, methodology);
   if (root["output_levels"].IsDefined()) {
     const auto names = in.text_list(root, "output_levels", "output_levels");
     for (std::size_t i = 0; i < names.size(); ++i) {

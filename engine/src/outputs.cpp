@@ -84,6 +84,69 @@ std::string composite_sources(const CostLine& line, const PricePanel& panel, std
   return text;
 }
 
+void write_totals(detail::JsonWriter& json, const NutrientTotals& totals) {
+  json.key("grams_per_person_day").value(totals.grams);
+  json.key("kcal_per_person_day").value(totals.kcal);
+  json.key("protein_g_per_person_day").value(totals.protein_g);
+  json.key("protein_percent_of_energy").value(totals.protein_percent());
+  json.key("fat_g_per_person_day").value(totals.fat_g);
+  json.key("fat_percent_of_energy").value(totals.fat_percent());
+}
+
+void write_optional(detail::JsonWriter& json, const char* key, const std::optional<double>& value) {
+  json.key(key);
+  if (value) json.value(*value);
+  else json.null();
+}
+
+/// "nutrition": the figures `meb validate` prints, per food component, per line and for the basket.
+void write_nutrition(detail::JsonWriter& json, const std::optional<NutritionReport>& report) {
+  json.key("nutrition").begin_object();
+  json.key("checked").value(report.has_value());
+  if (!report) {
+    json.key("reason").value("no food composition table (use --food-composition or nutrition.food_composition)");
+    json.end_object();
+    return;
+  }
+  json.key("food_composition").value(report->food_composition);
+  json.key("targets").begin_object();
+  write_optional(json, "min_kcal", report->targets.min_kcal);
+  write_optional(json, "protein_percent_min", report->targets.protein_percent_min);
+  write_optional(json, "protein_percent_max", report->targets.protein_percent_max);
+  write_optional(json, "fat_percent_min", report->targets.fat_percent_min);
+  write_optional(json, "fat_percent_max", report->targets.fat_percent_max);
+  json.end_object();
+  json.key("components").begin_array();
+  for (const auto& component : report->components) {
+    json.begin_object().key("component").value(component.component);
+    write_totals(json, component.per_person_day);
+    json.key("lines_assessed").value(component.lines_assessed);
+    json.key("lines_not_found").value(component.lines_not_found);
+    json.key("lines_not_assessed").value(component.lines_not_assessed);
+    json.key("lines").begin_array();
+    for (const auto& line : report->lines) {
+      if (line.component != component.component) continue;
+      json.begin_object().key("item").value(line.item).key("methodology_line").value(line.line);
+      json.key("status").value(to_string(line.status)).key("matched").value(line.matched);
+      json.key("reason").value(line.reason);
+      write_totals(json, line.per_person_day);
+      json.end_object();
+    }
+    json.end_array().end_object();
+  }
+  json.end_array();
+  json.key("not_checked_components").begin_array();
+  for (const auto& name : report->other_components) json.value(name);
+  json.end_array();
+  json.key("total").begin_object();
+  write_totals(json, report->total);
+  json.end_object();
+  json.key("warnings").begin_array();
+  for (const auto& warning : report->warnings) json.value(warning);
+  json.end_array();
+  json.end_object();
+}
+
 }  // namespace
 
 std::string transfer_values_csv(const Methodology& methodology, const ComputeResult& result) {
@@ -99,7 +162,7 @@ std::string transfer_values_csv(const Methodology& methodology, const ComputeRes
     std::size_t observed = 0, filled = 0, missing = 0;
     for (std::size_t l = 0; l < result.lines.size(); ++l) {
       const LinePrice& price = result.line_price(r, l);
-      if (price.stated) continue;
+      if (price.source != LineSource::market) continue;
       if (price.status == PriceStatus::observed) ++observed;
       else if (price.status == PriceStatus::missing) ++missing;
       else ++filled;
@@ -150,7 +213,7 @@ std::string basket_costs_csv(const Methodology& methodology, const ComputeResult
           price.source_area >= 0 ? result.areas.areas[static_cast<std::size_t>(price.source_area)].name : "";
       const std::string source_month =
           price.source_month >= 0 ? result.panel.month_at(static_cast<std::size_t>(price.source_month)).to_string() : "";
-      const double cost = line.monthly_quantity * price.price * line.markup_factor;
+      const double cost = result.line_cost(r, l);
       CsvRow csv(out);
       csv.text(methodology.id)
           .text(to_string(area.level))
@@ -164,8 +227,8 @@ std::string basket_costs_csv(const Methodology& methodology, const ComputeResult
           .number(line.monthly_quantity)
           .text(line.unit)
           .number(price.price)
-          .text(price.stated ? "stated" : to_string(price.status));
-      if (missing || price.stated) csv.text("");
+          .text(price.source == LineSource::market ? to_string(price.status) : to_string(price.source));
+      if (missing || price.source == LineSource::stated) csv.text("");
       else csv.count(static_cast<std::size_t>(price.observations));
       csv.text(source_area).text(source_month).number(cost);
     }
@@ -246,6 +309,7 @@ std::string manifest_json(const Methodology& methodology, const PriceTable& pric
     json.end_object();
   }
   json.end_array();
+  write_nutrition(json, run.nutrition);
   json.key("outputs").begin_object();
   for (const auto& [name, rows] : run.outputs) json.key(name).begin_object().key("rows").value(rows).end_object();
   json.end_object();

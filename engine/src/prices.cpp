@@ -165,6 +165,15 @@ class FileReader {
     return std::find(flags_.begin(), flags_.end(), lowered.empty() ? std::string("actual") : lowered) != flags_.end();
   }
 
+  void saw_month(Month month) {
+    if (!table_.first_month || month < *table_.first_month) table_.first_month = month;
+    if (!table_.last_month || month > *table_.last_month) table_.last_month = month;
+  }
+
+  void register_market(const MarketFields& market) {
+    (void)table_.intern_market(market.id, market.name, market.admin1, market.admin2);
+  }
+
   /// Checks the price of a row of a commodity no basket uses: a bad one is listed, never an error.
   void check_unused(std::size_t line, std::string_view commodity, std::string_view unit, std::string_view price_text) {
     double price = 0.0;
@@ -250,9 +259,15 @@ void read_long_rows(detail::CsvReader& csv, const Header& header, const LongColu
       ++reader.source().filtered_priceflag;
       continue;
     }
+    reader.saw_month(*month);
+    market.name = detail::trim(row[c.market]);
+    market.id = c.market_id ? detail::trim(row[*c.market_id]) : std::string_view();
+    market.admin1 = c.admin1 ? detail::trim(row[*c.admin1]) : std::string_view();
+    market.admin2 = c.admin2 ? detail::trim(row[*c.admin2]) : std::string_view();
     if (!reader.used(commodity)) {
       ++reader.source().filtered_commodity;
       reader.check_unused(line, commodity, row[c.unit], row[c.price]);
+      if (filter.markets_of_all_rows) reader.register_market(market);
       continue;
     }
     if (c.currency && !filter.currency.empty() && !iequals(detail::trim(row[*c.currency]), filter.currency)) {
@@ -260,10 +275,6 @@ void read_long_rows(detail::CsvReader& csv, const Header& header, const LongColu
                      detail::trim(row[*c.currency]));
       continue;
     }
-    market.name = detail::trim(row[c.market]);
-    market.id = c.market_id ? detail::trim(row[*c.market_id]) : std::string_view();
-    market.admin1 = c.admin1 ? detail::trim(row[*c.admin1]) : std::string_view();
-    market.admin2 = c.admin2 ? detail::trim(row[*c.admin2]) : std::string_view();
     if (c.country_code && reader.table().country_code.empty())
       reader.table().country_code = std::string(detail::trim(row[*c.country_code]));
     reader.keep(line, market, commodity, row[c.unit], row[c.price], *month);
@@ -293,6 +304,7 @@ void read_wide_rows(detail::CsvReader& csv, const Header& header, const WideMapp
     ++reader.source().rows_read;
     const auto month = reader.row_month(line, row, header.size(), date, wide.date);
     if (!month) continue;
+    reader.saw_month(*month);
     if (is_national_average(row[market_column])) {
       ++reader.source().filtered_national_average;
       continue;
@@ -301,6 +313,7 @@ void read_wide_rows(detail::CsvReader& csv, const Header& header, const WideMapp
     market.id = market_id != kAbsent ? detail::trim(row[market_id]) : std::string_view();
     market.admin1 = admin1 != kAbsent ? detail::trim(row[admin1]) : std::string_view();
     market.admin2 = admin2 != kAbsent ? detail::trim(row[admin2]) : std::string_view();
+    if (reader.filter().markets_of_all_rows) reader.register_market(market);
     for (std::size_t k = 0; k < price_columns.size(); ++k) {
       const std::string_view cell = detail::trim(row[price_columns[k]]);
       if (cell.empty()) {

@@ -36,11 +36,18 @@ struct BasketItem {
   std::size_t line = 0;                  ///< in the methodology file
 };
 
+/// How a component is costed: from market prices and stated amounts (normative), or from what a
+/// reference group of surveyed households spends on it (expenditure-based; hybrids mix the two).
+enum class ComponentMethod { normative, expenditure };
+[[nodiscard]] std::string_view to_string(ComponentMethod method);
+
 struct BasketComponent {
   std::string component;
   Tier tier = Tier::smeb;
   double markup_percent = 0.0;  ///< a mark-up on this component (Syria used 7.5% for price drift)
-  std::vector<BasketItem> items;
+  ComponentMethod method = ComponentMethod::normative;
+  std::vector<std::string> survey_components;  ///< expenditure: the survey components it takes (default: its name)
+  std::vector<BasketItem> items;                ///< normative only
 };
 
 struct Basket {

@@ -12,6 +12,7 @@
 #include "meb/costing.hpp"
 #include "meb/methodology.hpp"
 #include "meb/prices.hpp"
+#include "meb/survey.hpp"
 #include "meb/transfer.hpp"
 
 namespace meb {
@@ -38,16 +39,26 @@ struct ComputeResult {
   Month last;
   bool has_smeb = false;
   std::size_t count_by_status[4] = {0, 0, 0, 0};  ///< priced lines in the window, by PriceStatus
+  std::vector<std::string> notes;     ///< per row: why a value is missing (items without a price, no survey group)
 
   [[nodiscard]] const LinePrice& line_price(std::size_t row, std::size_t line) const {
     return line_prices[row * lines.size() + line];
+  }
+  /// A line's cost in a row: monthly quantity × price × the component's mark-up (NaN when missing).
+  [[nodiscard]] double line_cost(std::size_t row, std::size_t line) const {
+    return lines[line].monthly_quantity * line_price(row, line).price * lines[line].markup_factor;
   }
 };
 
 /// Runs the methodology over the prices. `from`/`to` narrow the reported months (default: the first to the
 /// last month with a price of a basket item); months before `from` still feed carry-forward.
 /// Throws InputError when there is nothing to compute or a price is missing under `on_missing: error`.
+/// Expenditure components and a measured food share need the household `survey` (InputError without it).
 [[nodiscard]] ComputeResult compute(const Methodology& methodology, const PriceTable& prices, const AreaFile* area_file,
-                                    std::optional<Month> from = std::nullopt, std::optional<Month> to = std::nullopt);
+                                    std::optional<Month> from = std::nullopt, std::optional<Month> to = std::nullopt,
+                                    const Survey* survey = nullptr);
+
+/// Whether a methodology reads a household survey.
+[[nodiscard]] bool needs_survey(const Methodology& methodology);
 
 }  // namespace meb

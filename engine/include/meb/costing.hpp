@@ -16,7 +16,9 @@ namespace meb {
 
 /// One line of the basket, ready to price: quantities already per household per month.
 struct CostLine {
-  enum class Kind { priced, composite, stated };
+  /// priced/composite: market prices; stated: an amount the methodology states; survey: what the reference
+  /// group spends per person on `survey_components`; food_share: the non-food part food × (1/share − 1).
+  enum class Kind { priced, composite, stated, survey, food_share };
   Kind kind = Kind::priced;
   std::string component;
   Tier tier = Tier::smeb;
@@ -32,11 +34,17 @@ struct CostLine {
   std::vector<double> alternative_factors;
   std::vector<int> substitutes;     ///< series priced instead, in order, when the item has no price
   std::vector<double> substitute_factors;
+  std::vector<std::string> survey_components;  ///< survey: the survey components summed
 };
 
-/// Expands the basket for the household model. Throws MethodologyError when a line's unit cannot be
+/// Expands the basket for the household model. Expenditure components become one survey line each,
+/// of quantity `persons` per month; a food-share methodology gets a last line for the non-food part. Throws MethodologyError when a line's unit cannot be
 /// converted to the unit of a series it reads (e.g. a substitute priced in litres for an item in kg).
 [[nodiscard]] std::vector<CostLine> expand_basket(const Methodology& methodology, const std::vector<SeriesSpec>& series);
+
+/// Where a line's price comes from.
+enum class LineSource : std::uint8_t { market, stated, survey, food_share };
+[[nodiscard]] std::string_view to_string(LineSource source);
 
 /// A line priced in one area and month.
 struct LinePrice {
@@ -46,7 +54,7 @@ struct LinePrice {
   std::int32_t priced_as = -1;     ///< the series used (a substitute's, for a substitution); -1 item itself/stated
   std::int32_t source_area = -1;   ///< parent fill: the area the price came from
   std::int32_t source_month = -1;  ///< carried forward: the panel month it came from
-  std::uint8_t stated = 0;         ///< 1 for a stated cost (no market price)
+  LineSource source = LineSource::market;
 };
 
 /// Prices one line in one area and month of the panel. Composite alternatives are combined after

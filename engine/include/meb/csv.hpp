@@ -40,6 +40,10 @@ class CsvReader {
 [[nodiscard]] std::string_view trim(std::string_view text);
 /// ASCII lower case (names are compared case-insensitively).
 [[nodiscard]] std::string to_lower(std::string_view text);
+/// A name folded for matching across sources: lower case, and Latin-1 accented letters written in UTF-8
+/// without their accents ("Ségou" and "Segou", "Tombouctou" and "TOMBOUCTOU" fold alike). The primer
+/// (section 6) warns that WFP writes Mali names without accents and the COD with them.
+[[nodiscard]] std::string fold_name(std::string_view text);
 /// Parses a whole field as a finite double; nothing when it is empty or not a number.
 [[nodiscard]] bool parse_double(std::string_view text, double& value);
 

@@ -8,9 +8,12 @@
 
 #include "meb/areas.hpp"
 #include "meb/basket.hpp"
+#include "meb/expenditure.hpp"
 #include "meb/household.hpp"
+#include "meb/nutrition.hpp"
 #include "meb/prices.hpp"
 #include "meb/statistics.hpp"
+#include "meb/survey.hpp"
 #include "meb/transfer.hpp"
 
 namespace meb {
@@ -37,6 +40,20 @@ struct PriceSettings {
   std::optional<WideMapping> wide;
 };
 
+/// The family of method (primer section 2). Each gives the same outputs: SMEB, MEB, transfer value.
+/// normative: quantities × prices; expenditure: what a reference group of surveyed households spends;
+/// food_share: a normative food basket divided by the food share of spending (Engel); hybrid: each
+/// component its own method; hea: normative, with HEA's survival and livelihoods-protection thresholds as tiers.
+enum class Method { normative, expenditure, food_share, hybrid, hea };
+[[nodiscard]] std::string_view to_string(Method method);
+
+/// The food share of the food-share method: stated (Mali: 53.2 % national, 57 % rural, 47 % urban,
+/// INSTAT) or measured on the reference group of the survey.
+struct FoodShare {
+  std::optional<double> stated;
+  bool measured = false;
+};
+
 struct Methodology {
   std::string id;
   std::string name;
@@ -49,6 +66,12 @@ struct Methodology {
   Basket basket;
   TransferRule transfer;
   std::vector<AreaLevel> output_levels;  ///< empty: every level of the path above market
+  Method method = Method::normative;
+  std::optional<SurveySpec> survey;      ///< how to read the household survey (`--survey FILE`)
+  ReferenceGroup reference_group;        ///< which surveyed households, and what is taken of them
+  FoodShare food_share;
+  NutritionTargets nutrition;            ///< `nutrition:` the targets of the food basket check
+  std::string food_composition;          ///< `nutrition.food_composition`, resolved against the file's directory
   std::string source_path;               ///< the file it was read from
 
   /// The levels results are reported for.

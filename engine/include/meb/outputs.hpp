@@ -1,6 +1,7 @@
 #pragma once
 // Writers at the output edge: transfer_values.csv, basket_costs.csv and manifest.json, written to
 // temporary files and renamed into place only when the whole run succeeded.
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -8,6 +9,7 @@
 
 #include "meb/compute.hpp"
 #include "meb/methodology.hpp"
+#include "meb/nutrition.hpp"
 #include "meb/prices.hpp"
 
 namespace meb {
@@ -37,6 +39,9 @@ struct RunRecord {
   std::vector<InputRecord> inputs;
   double elapsed_seconds = 0.0;
   std::vector<std::pair<std::string, std::size_t>> outputs;  ///< (file name, data rows)
+  /// The nutrition check of the food basket (manifest key "nutrition"); absent when no food
+  /// composition table was given, which the manifest records as not checked.
+  std::optional<NutritionReport> nutrition;
 };
 
 [[nodiscard]] std::string manifest_json(const Methodology& methodology, const PriceTable& prices,

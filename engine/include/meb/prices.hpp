@@ -4,6 +4,7 @@
 // written here; the conversion to each basket item's unit happens when series are built
 // (price_series.hpp), where the item is known.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -83,6 +84,9 @@ struct PriceFilter {
   std::vector<std::string> priceflags{"actual"};
   std::string currency;                     ///< the methodology's; another one for a used commodity is an error
   std::unordered_set<std::string> commodities;  ///< lower-case names the baskets use
+  /// Also register the market of every row of the wanted type and flags, whatever its commodity: a basket
+  /// with no market-priced line still takes its areas from the price data.
+  bool markets_of_all_rows = false;
   bool skip_bad_rows = false;               ///< --skip-bad-rows: skip, count and list bad rows instead of failing
   const WideMapping* wide = nullptr;        ///< for wide exports
 };
@@ -96,6 +100,9 @@ struct PriceTable {
   std::vector<PriceQuote> quotes;
   std::vector<RowIssue> issues;  ///< skipped bad rows and bad rows of unused commodities
   std::string country_code;      ///< from `countryiso3` when a file has it
+  /// The months of the rows of the wanted price type and flags, whatever their commodity.
+  std::optional<Month> first_month;
+  std::optional<Month> last_month;
 
   /// Index of a market, added when new. Identity: the id when given, else (admin1, admin2, name), case-insensitive.
   std::uint32_t intern_market(std::string_view id, std::string_view name, std::string_view admin1,
