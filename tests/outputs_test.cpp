@@ -217,12 +217,13 @@ TEST_CASE("outputs write_files_atomically leaves previous files when a write fai
   TempDir temp;
   const fs::path directory = temp.path() / "results";
   meb::write_files_atomically(directory.string(), {{"a.csv", "old a\n"}, {"b.csv", "old b\n"}});
-  // The second file cannot be written (its temporary would go in a missing subdirectory): nothing changes.
+  // The second file cannot be written: its sub-folder "sub" is a regular file. Nothing changes.
+  { std::ofstream(directory / "sub") << "a file, not a folder\n"; }
   REQUIRE_THROWS_AS(meb::write_files_atomically(directory.string(), {{"a.csv", "new a\n"}, {"sub/b.csv", "new b\n"}}),
                     meb::OutputError);
   CHECK(slurp(directory / "a.csv") == "old a\n");
   CHECK(slurp(directory / "b.csv") == "old b\n");
-  CHECK(names_in(directory) == std::set<std::string>{"a.csv", "b.csv"});  // no temporary left behind
+  CHECK(names_in(directory) == std::set<std::string>{"a.csv", "b.csv", "sub"});  // no temporary left behind
 }
 
 TEST_CASE("outputs write_files_atomically leaves previous files when a rename fails", "[outputs]") {
@@ -304,4 +305,13 @@ TEST_CASE("outputs basket_costs names the alternatives a composite price was com
   const std::string csv = meb::basket_costs_csv(methodology, result);
   CHECK_THAT(csv, Contains("Mopti,,2020-01,energy,smeb,Cooking gas,mean of Gas (public) + Gas (private),1,11 KG,6000,observed"));
   CHECK_THAT(csv, Contains("Mopti,,2020-02,energy,smeb,Cooking gas,mean of Gas (private),1,11 KG,7200,observed"));
+}
+
+TEST_CASE("outputs write_files_atomically writes files in sub-folders", "[outputs]") {
+  TempDir temp;
+  const fs::path directory = temp.path() / "results";
+  meb::write_files_atomically(directory.string(), {{"m1/a.csv", "a\n"}, {"summary.md", "s\n"}});
+  CHECK(slurp(directory / "m1" / "a.csv") == "a\n");
+  CHECK(slurp(directory / "summary.md") == "s\n");
+  CHECK(names_in(directory / "m1") == std::set<std::string>{"a.csv"});
 }

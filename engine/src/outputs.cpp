@@ -334,7 +334,14 @@ void write_files_atomically(const std::string& directory, const std::vector<std:
     for (const auto& path : temporaries) fs::remove(path, error);
   };
   for (const auto& [name, content] : files) {
-    const fs::path temporary = fs::path(directory) / ("." + name + suffix);
+    // A name may hold a sub-folder ("mali-normative/transfer_values.csv"): its temporary sits beside it.
+    const fs::path target = fs::path(directory) / name;
+    fs::create_directories(target.parent_path(), error);
+    if (error) {
+      discard();
+      throw OutputError("cannot create the output directory '" + target.parent_path().string() + "': " + error.message());
+    }
+    const fs::path temporary = target.parent_path() / ("." + target.filename().string() + suffix);
     temporaries.push_back(temporary);
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     out.write(content.data(), static_cast<std::streamsize>(content.size()));
@@ -357,7 +364,7 @@ void write_files_atomically(const std::string& directory, const std::vector<std:
   for (std::size_t i = 0; i < files.size(); ++i) {
     const fs::path target = fs::path(directory) / files[i].first;
     if (fs::exists(target, error)) {
-      const fs::path backup = fs::path(directory) / ("." + files[i].first + ".previous" + suffix);
+      const fs::path backup = target.parent_path() / ("." + target.filename().string() + ".previous" + suffix);
       fs::rename(target, backup, error);
       if (error) {
         const std::string reason = error.message();
