@@ -848,7 +848,18 @@ std::string summarise(const Methodology& m) {
   std::ostringstream out;
   out << "methodology " << m.id << " version " << m.version << ": " << m.name << "\n";
   out << "  file: " << m.source_path << "\n";
-  out << "  currency: " << m.currency << ", " << m.days_per_month << " days a month\n";
+  out << "  currency: " << m.currency << ", " << m.days_per_month << " days a month\n";  out << "  method: " << to_string(m.method) << "\n";
+  if (m.survey) {
+    std::size_t in_meb = 0;
+    for (const auto& column : m.survey->expenditures) in_meb += column.in_meb ? 1 : 0;
+    out << "  survey: " << m.survey->expenditures.size() << " expenditure columns (" << in_meb
+        << " in the MEB), household id '" << m.survey->id << "', weight '" << m.survey->weight << "'\n";
+    out << "  reference group: " << m.reference_group.describe() << "\n";
+  }
+  if (m.method == Method::food_share)
+    out << "  food share: "
+        << (m.food_share.measured ? std::string("measured on the reference group") : std::to_string(*m.food_share.stated))
+        << " (MEB = food / share)\n";
   out << "  household: " << m.household.describe() << " (per-person quantities x " << m.household.persons() << ")\n";
   out << "  prices: " << m.prices.pricetype << ", levels";
   for (auto level : m.prices.levels) out << " " << to_string(level);
@@ -866,6 +877,13 @@ std::string summarise(const Methodology& m) {
   out << "\n";
   for (const auto& component : m.basket.components) {
     out << "    " << component.component << " (" << to_string(component.tier) << ")";
+    if (component.method == ComponentMethod::expenditure) {
+      out << ": what the reference group spends on";
+      if (component.survey_components.empty()) out << " " << component.component;
+      for (const auto& name : component.survey_components) out << " " << name;
+      out << ", per person\n";
+      continue;
+    }
     if (component.markup_percent > 0) out << " mark-up " << component.markup_percent << "%";
     out << ":";
     for (const auto& item : component.items) {

@@ -153,7 +153,7 @@ std::string transfer_values_csv(const Methodology& methodology, const ComputeRes
   std::string out =
       "methodology,methodology_version,area_level,area,area_pcode,parent_area,month,household_size,persons,currency,"
       "smeb,meb,transfer_value_unrounded,rounding_difference,transfer_value,lines_observed,lines_filled,"
-      "lines_missing\n";
+      "lines_missing,notes\n";
   const double size = methodology.household.reported_size();
   const double persons = methodology.household.persons();
   for (std::size_t r = 0; r < result.rows.size(); ++r) {
@@ -186,7 +186,8 @@ std::string transfer_values_csv(const Methodology& methodology, const ComputeRes
         .number(transfer.value)
         .count(observed)
         .count(filled)
-        .count(missing);
+        .count(missing)
+        .text(r < result.notes.size() ? result.notes[r] : std::string());
   }
   return out;
 }

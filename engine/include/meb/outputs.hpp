@@ -19,7 +19,8 @@ namespace meb {
 
 /// One row per area and month: methodology, methodology_version, area_level, area, area_pcode,
 /// parent_area, month, household_size, persons, currency, smeb, meb, transfer_value_unrounded,
-/// rounding_difference, transfer_value, lines_observed, lines_filled, lines_missing.
+/// rounding_difference, transfer_value, lines_observed, lines_filled, lines_missing, notes (why a value is
+/// missing: items without a price, no surveyed reference household; the food share used).
 [[nodiscard]] std::string transfer_values_csv(const Methodology& methodology, const ComputeResult& result);
 
 /// One row per area, month and basket line, with the price's status, source and observations.
