@@ -662,6 +662,24 @@ TEST_CASE("expenditure validation of the method against the basket", "[expenditu
              Catch::Contains("key 'reference_group.deciles'") && Catch::Contains("whole numbers from 1 to 10"));
 }
 
+TEST_CASE("expenditure a component no survey column feeds is a methodology error", "[expenditure]") {
+  // The survey section says which components the expenditure columns feed (here food and health). A
+  // basket component costed from the survey under another name ("helth") would cost 0 without a word:
+  // the household's health spending would silently drop out of the MEB. It is a mistake of the file.
+  const std::string survey =
+      "survey:\n  id: hh_id\n  size: hh_size\n  expenditures:\n"
+      "    - {column: food_30d, category: food, recall: 30d}\n"
+      "    - {column: health_30d, category: health, recall: 30d}\n";
+  CHECK_THAT(methodology_error(kHead + "method: expenditure\n" + survey +
+                               "basket:\n  - {component: food, tier: smeb}\n  - {component: helth, tier: meb}\n"),
+             Catch::Contains("test.yaml:") && Catch::Contains("basket[1]") && Catch::Contains("'helth'"));
+  CHECK_THAT(methodology_error(kHead + "method: expenditure\n" + survey +
+                               "basket:\n  - {component: food, tier: smeb}\n"
+                               "  - {component: services, tier: meb, survey_components: [helth]}\n"),
+             Catch::Contains("test.yaml:") && Catch::Contains("basket[1].survey_components") &&
+                 Catch::Contains("'helth'"));
+}
+
 TEST_CASE("expenditure a condition on an outcome the survey does not read", "[expenditure]") {
   // The methodology asks for fcs >= 42 but survey.outcomes does not list fcs: an InputError naming it.
   const std::string yaml =

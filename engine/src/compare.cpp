@@ -64,13 +64,21 @@ double find_cost(const std::vector<std::pair<std::string, double>>& costs, const
   return kNaN;
 }
 
-/// The basket lines of one row priced from the market (items), by lower-case item name.
-std::map<std::string, std::pair<std::string, double>> item_costs(const ComputeResult& result, std::size_t row) {
-  std::map<std::string, std::pair<std::string, double>> items;
+/// A basket line priced from the market, as compared item by item.
+struct ItemCost {
+  std::string component;
+  std::string item;  ///< as the methodology writes it
+  double cost = 0.0;
+};
+
+/// The basket lines of one row priced from the market, by lower-case item name (items match across
+/// methodologies whatever their case).
+std::map<std::string, ItemCost> item_costs(const ComputeResult& result, std::size_t row) {
+  std::map<std::string, ItemCost> items;
   for (std::size_t l = 0; l < result.lines.size(); ++l) {
     const CostLine& line = result.lines[l];
     if (line.kind != CostLine::Kind::priced && line.kind != CostLine::Kind::composite) continue;
-    items[detail::to_lower(line.item)] = {line.component, result.line_cost(row, l)};
+    items[detail::to_lower(line.item)] = {line.component, line.item, result.line_cost(row, l)};
   }
   return items;
 }
@@ -145,7 +153,7 @@ Comparison compare_methods(const std::vector<MethodRun>& runs, std::size_t refer
     const auto ref_components = ref_row >= 0 ? component_costs(ref, static_cast<std::size_t>(ref_row))
                                              : std::vector<std::pair<std::string, double>>{};
     const auto ref_items = ref_row >= 0 ? item_costs(ref, static_cast<std::size_t>(ref_row))
-                                        : std::map<std::string, std::pair<std::string, double>>{};
+                                        : std::map<std::string, ItemCost>{};
     for (std::size_t r = 0; r < n_runs; ++r) {
       const Methodology& m = *runs[r].methodology;
       const ComputeResult& result = *runs[r].result;
@@ -183,11 +191,11 @@ Comparison compare_methods(const std::vector<MethodRun>& runs, std::size_t refer
         ++out.component_rows;
       }
       // Items, where both methods price the same item from the market.
-      for (const auto& [item, entry] : item_costs(result, index)) {
-        const auto ref_item = ref_items.find(item);
+      for (const auto& [lowered, entry] : item_costs(result, index)) {
+        const auto ref_item = ref_items.find(lowered);
         if (ref_item == ref_items.end()) continue;
-        const double cost = entry.second, ref_cost = ref_item->second.second;
-        components << head << "," << csv_field(entry.first) << "," << csv_field(item) << "," << format_number(cost)
+        const double cost = entry.cost, ref_cost = ref_item->second.cost;
+        components << head << "," << csv_field(entry.component) << "," << csv_field(entry.item) << "," << format_number(cost)
                    << "," << format_number(ref_cost) << "," << format_number(cost - ref_cost) << ","
                    << percent(cost - ref_cost, ref_cost) << "\n";
         ++out.component_rows;

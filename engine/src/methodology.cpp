@@ -611,6 +611,8 @@ void load_survey_method(Loader& in, const YAML::Node& root, Methodology& m) {
     m.survey = SurveySpec{};
     load_survey_spec(in, root["survey"], *m.survey);
   }
+  // Spending per adult equivalent takes the household model's scale unless the group names its own.
+  if (m.household.model == HouseholdModel::equivalence) m.reference_group.scale = m.household.scale;
   if (root["reference_group"].IsDefined()) load_reference_group(in, root["reference_group"], m.reference_group);
   const YAML::Node share = root["food_share"];
   if (share.IsDefined()) {
@@ -625,6 +627,40 @@ void load_survey_method(Loader& in, const YAML::Node& root, Methodology& m) {
   for (const auto& component : m.basket.components) {
     (component.method == ComponentMethod::expenditure ? expenditure : normative) = true;
     if (detail::to_lower(component.component) == "food" && component.method == ComponentMethod::normative) food = true;
+  }
+  // Every survey component an expenditure-based component reads must be fed by an MEB column of the
+  // survey: a misspelt name would otherwise cost 0 without a word.
+  if (m.survey) {
+    std::vector<std::string> fed;
+    for (const auto& column : m.survey->expenditures)
+      if (column.in_meb) fed.push_back(column.component.empty() ? std::string(to_string(column.category)) : column.component);
+    const YAML::Node basket = root["basket"];
+    for (std::size_t c = 0; c < m.basket.components.size(); ++c) {
+      const BasketComponent& component = m.basket.components[c];
+      if (component.method != ComponentMethod::expenditure) continue;
+      const std::vector<std::string> names =
+          component.survey_components.empty() ? std::vector<std::string>{component.component} : component.survey_components;
+      for (const auto& name : names) {
+        if (std::find(fed.begin(), fed.end(), name) != fed.end()) continue;
+        std::string known;
+        for (const auto& f : fed)
+          if (known.find("'" + f + "'") == std::string::npos) known += (known.empty() ? "'" : ", '") + f + "'";
+        const bool listed = !component.survey_components.empty();
+        in.error(listed ? basket[c]["survey_components"] : basket[c],
+                 "basket[" + std::to_string(c) + "]." + (listed ? "survey_components" : "component"),
+                 "expenditure-based component reads survey component '" + name +
+                     "', which no MEB column of the survey feeds; the survey's components are " + known +
+                     " (name others with survey_components)");
+      }
+    }
+  }
+  if (m.method == Method::food_share) {
+    // Engel: the non-food part is derived from the food share, so a normative non-food line would count twice.
+    for (std::size_t c = 0; c < m.basket.components.size(); ++c)
+      if (detail::to_lower(m.basket.components[c].component) != "food")
+        in.error(root["basket"][c], "basket[" + std::to_string(c) + "]",
+                 "method food_share derives every non-food need from the food share (MEB = food / share): the "
+                 "basket holds only the food component, not '" + m.basket.components[c].component + "'");
   }
   if ((expenditure || m.food_share.measured) && !m.survey)
     in.error(root, "survey", "is required by expenditure-based components and a measured food share: it names the "
