@@ -597,14 +597,6 @@ TEST_CASE("expenditure a survey-based methodology computed without a survey name
 
 namespace {
 
-std::string methodology_error(const std::string& yaml) {
-  try {
-    (void)methodology_from(yaml);
-  } catch (const meb::MethodologyError& error) {
-    return error.what();
-  }
-  return "no error";
-}
 
 const std::string kHead = "id: bad\nname: Bad\ncurrency: XOF\nhousehold: {size: 5}\n";
 const std::string kSurveyMinimal =
@@ -614,30 +606,30 @@ const std::string kSurveyMinimal =
 
 TEST_CASE("expenditure validation of the method against the basket", "[expenditure]") {
   // food_share without a food component (line 6 is `basket:`).
-  CHECK_THAT(methodology_error(kHead + "method: food_share\nbasket:\n  - {component: water, tier: smeb, cost: 500, per: household/month}\n"
+  CHECK_THAT(methodology_error_of(kHead + "method: food_share\nbasket:\n  - {component: water, tier: smeb, cost: 500, per: household/month}\n"
                                        "food_share: 0.532\n"),
              Catch::Contains("test.yaml:") && Catch::Contains("key 'basket'") &&
                  Catch::Contains("method food_share needs a normative component named food"));
   // food_share without a share.
-  CHECK_THAT(methodology_error(kHead + "method: food_share\nbasket:\n  - component: food\n    tier: smeb\n    items:\n"
+  CHECK_THAT(methodology_error_of(kHead + "method: food_share\nbasket:\n  - component: food\n    tier: smeb\n    items:\n"
                                        "      - {item: Millet, quantity: 1, unit: KG, per: household/month}\n"),
              Catch::Contains("key 'food_share'") && Catch::Contains("is required by method food_share"));
   // hybrid without both kinds: only normative components (line 5 holds `method: hybrid`).
-  CHECK_THAT(methodology_error(kHead + "method: hybrid\nbasket:\n  - {component: water, tier: smeb, cost: 500, per: household/month}\n"),
+  CHECK_THAT(methodology_error_of(kHead + "method: hybrid\nbasket:\n  - {component: water, tier: smeb, cost: 500, per: household/month}\n"),
              Catch::Contains("test.yaml:5:") && Catch::Contains("key 'method'") &&
                  Catch::Contains("hybrid needs at least one normative and one expenditure-based component"));
   // hybrid with only expenditure-based components.
-  CHECK_THAT(methodology_error(kHead + "method: hybrid\n" + kSurveyMinimal +
+  CHECK_THAT(methodology_error_of(kHead + "method: hybrid\n" + kSurveyMinimal +
                                "basket:\n  - {component: food, tier: smeb, method: expenditure}\n"),
              Catch::Contains("hybrid needs at least one normative and one expenditure-based component"));
   // an expenditure-based component with items (line 15: the first entry of the items list).
-  CHECK_THAT(methodology_error(kHead + "method: expenditure\n" + kSurveyMinimal +
+  CHECK_THAT(methodology_error_of(kHead + "method: expenditure\n" + kSurveyMinimal +
                                "basket:\n  - component: food\n    tier: smeb\n    items:\n"
                                "      - {item: Millet, quantity: 1, unit: KG, per: household/month}\n"),
              Catch::Contains("test.yaml:15:") && Catch::Contains("key 'basket[0].items'") &&
                  Catch::Contains("an expenditure-based component is costed from the survey, so it has no items"));
   // pooled without the national level.
-  CHECK_THAT(methodology_error(kHead + "method: hybrid\nprices:\n  levels: [market, admin1]\n" + kSurveyMinimal +
+  CHECK_THAT(methodology_error_of(kHead + "method: hybrid\nprices:\n  levels: [market, admin1]\n" + kSurveyMinimal +
                                "reference_group:\n  pooled: true\n"
                                "basket:\n  - component: food\n    tier: smeb\n    items:\n"
                                "      - {item: Millet, quantity: 1, unit: KG, per: household/month}\n"
@@ -646,18 +638,18 @@ TEST_CASE("expenditure validation of the method against the basket", "[expenditu
                  Catch::Contains("a pooled reference group is carried to the areas by a price index against the national "
                                  "level: add national to prices.levels"));
   // expenditure-based components without a survey section.
-  CHECK_THAT(methodology_error(kHead + "method: expenditure\nbasket:\n  - {component: food, tier: smeb}\n"),
+  CHECK_THAT(methodology_error_of(kHead + "method: expenditure\nbasket:\n  - {component: food, tier: smeb}\n"),
              Catch::Contains("key 'survey'") && Catch::Contains("is required by expenditure-based components"));
   // a normative methodology with an expenditure-based component.
-  CHECK_THAT(methodology_error(kHead + "method: normative\n" + kSurveyMinimal +
+  CHECK_THAT(methodology_error_of(kHead + "method: normative\n" + kSurveyMinimal +
                                "basket:\n  - {component: food, tier: smeb, method: expenditure}\n"),
              Catch::Contains("key 'method'") && Catch::Contains("a component is expenditure-based: say method: hybrid"));
   // a reference group condition that is not one.
-  CHECK_THAT(methodology_error(kHead + "method: expenditure\n" + kSurveyMinimal +
+  CHECK_THAT(methodology_error_of(kHead + "method: expenditure\n" + kSurveyMinimal +
                                "reference_group:\n  where: [\"fcs is high\"]\nbasket:\n  - {component: food, tier: smeb}\n"),
              Catch::Contains("key 'reference_group.where'") && Catch::Contains("'fcs is high' is not a condition"));
   // deciles out of range.
-  CHECK_THAT(methodology_error(kHead + "method: expenditure\n" + kSurveyMinimal +
+  CHECK_THAT(methodology_error_of(kHead + "method: expenditure\n" + kSurveyMinimal +
                                "reference_group:\n  deciles: [0, 5]\nbasket:\n  - {component: food, tier: smeb}\n"),
              Catch::Contains("key 'reference_group.deciles'") && Catch::Contains("whole numbers from 1 to 10"));
 }
@@ -670,10 +662,10 @@ TEST_CASE("expenditure a component no survey column feeds is a methodology error
       "survey:\n  id: hh_id\n  size: hh_size\n  expenditures:\n"
       "    - {column: food_30d, category: food, recall: 30d}\n"
       "    - {column: health_30d, category: health, recall: 30d}\n";
-  CHECK_THAT(methodology_error(kHead + "method: expenditure\n" + survey +
+  CHECK_THAT(methodology_error_of(kHead + "method: expenditure\n" + survey +
                                "basket:\n  - {component: food, tier: smeb}\n  - {component: helth, tier: meb}\n"),
              Catch::Contains("test.yaml:") && Catch::Contains("basket[1]") && Catch::Contains("'helth'"));
-  CHECK_THAT(methodology_error(kHead + "method: expenditure\n" + survey +
+  CHECK_THAT(methodology_error_of(kHead + "method: expenditure\n" + survey +
                                "basket:\n  - {component: food, tier: smeb}\n"
                                "  - {component: services, tier: meb, survey_components: [helth]}\n"),
              Catch::Contains("test.yaml:") && Catch::Contains("basket[1].survey_components") &&

@@ -10,21 +10,12 @@
 #include "meb/outputs.hpp"
 #include "test_helpers.hpp"
 
+using meb::testing::methodology_error_of;
 using meb::testing::methodology_from;
 using Catch::Matchers::Contains;
 
 namespace {
 
-/// The message of the MethodologyError that parsing `yaml` throws (fails the test when none is thrown).
-std::string error_of(const std::string& yaml) {
-  try {
-    (void)methodology_from(yaml);
-  } catch (const meb::MethodologyError& error) {
-    return error.what();
-  }
-  FAIL("expected a MethodologyError for:\n" << yaml);
-  return "";
-}
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
@@ -184,7 +175,7 @@ transfer:
 
 TEST_CASE("methodology unknown top-level key names file line column and allowed keys", "[methodology]") {
   // Line 10, column 1: "colour".
-  const std::string message = error_of(kMinimal + "colour: red\n");
+  const std::string message = methodology_error_of(kMinimal + "colour: red\n");
   CHECK_THAT(message, Contains("test.yaml:10:1: key 'colour'"));
   CHECK_THAT(message, Contains("unknown key"));
   CHECK_THAT(message, Contains("id, name, version, description, currency, days_per_month, household, prices"));
@@ -194,7 +185,7 @@ TEST_CASE("methodology unknown top-level key names file line column and allowed 
 TEST_CASE("methodology unknown key in an item names the item path", "[methodology]") {
   // Line 9: "      - {item: Millet, qty: 1, quantity: 0.25, unit: KG, per: person/day}"
   // columns: 6 spaces, '-' 7, '{' 9, "item" 10-13, ':' 14, "Millet" 16-21, ',' 22, "qty" at 24.
-  const std::string message = error_of(R"(id: test-1
+  const std::string message = methodology_error_of(R"(id: test-1
 name: Test
 currency: XOF
 household: {size: 6}
@@ -211,7 +202,7 @@ basket:
 
 TEST_CASE("methodology unknown key in transfer names transfer and its allowed keys", "[methodology]") {
   // Line 12 "  rounding: {step: 500}": the key starts at column 3.
-  const std::string message = error_of(kMinimal + R"(transfer:
+  const std::string message = methodology_error_of(kMinimal + R"(transfer:
   basis: meb
   rounding: {step: 500}
 )");
@@ -221,7 +212,7 @@ TEST_CASE("methodology unknown key in transfer names transfer and its allowed ke
 
 TEST_CASE("methodology a quantity that is not a number is a type error with its value", "[methodology]") {
   // Line 11 "        quantity: abc": 8 spaces, "quantity" 9-16, ':' 17, "abc" at 19.
-  const std::string message = error_of(R"(id: test-1
+  const std::string message = methodology_error_of(R"(id: test-1
 name: Test
 currency: XOF
 household: {size: 6}
@@ -242,7 +233,7 @@ basket:
 
 TEST_CASE("methodology a household size that is not a number is a type error", "[methodology]") {
   // Line 4 "household: {size: six}": '{' 12, "size" 13-16, ':' 17, "six" at 19.
-  const std::string message = error_of(R"(id: test-1
+  const std::string message = methodology_error_of(R"(id: test-1
 name: Test
 currency: XOF
 household: {size: six}
@@ -258,7 +249,7 @@ basket:
 
 TEST_CASE("methodology a negative quantity names the minimum and the value", "[methodology]") {
   // Line 9: "quantity" starts at 24, ':' 32, "-1" at 34.
-  const std::string message = error_of(R"(id: test-1
+  const std::string message = methodology_error_of(R"(id: test-1
 name: Test
 currency: XOF
 household: {size: 6}
@@ -288,7 +279,7 @@ basket:
         unit: sack
         per: household/month
 )";
-  const std::string message = error_of(head);
+  const std::string message = methodology_error_of(head);
   CHECK_THAT(message, Contains("test.yaml:11:15: key 'basket[0].items[0].unit'"));
   CHECK_THAT(message, Contains("unknown unit 'sack'"));
   CHECK_THAT(message, Contains("KG, G, L, ML, M3, pcs"));
@@ -303,7 +294,7 @@ basket:
 
 TEST_CASE("methodology an empty basket is an error", "[methodology]") {
   // Line 5 "basket: []": the list starts at column 9.
-  const std::string message = error_of(R"(id: test-1
+  const std::string message = methodology_error_of(R"(id: test-1
 name: Test
 currency: XOF
 household: {size: 6}
@@ -315,7 +306,7 @@ basket: []
 
 TEST_CASE("methodology a component with an empty item list is an error", "[methodology]") {
   // Line 8 "    items: []": the list starts at column 12.
-  const std::string message = error_of(R"(id: test-1
+  const std::string message = methodology_error_of(R"(id: test-1
 name: Test
 currency: XOF
 household: {size: 6}
@@ -329,7 +320,7 @@ basket:
 
 TEST_CASE("methodology a duplicate item is an error, case-insensitively", "[methodology]") {
   // Line 10: the second item's mapping starts at '{', column 9.
-  const std::string message = error_of(R"(id: test-1
+  const std::string message = methodology_error_of(R"(id: test-1
 name: Test
 currency: XOF
 household: {size: 6}
@@ -348,7 +339,7 @@ basket:
 TEST_CASE("methodology a duplicate item through an alias is an error", "[methodology]") {
   // Line 10 "      - {item: Maize, aliases: [sorghum], ...": '{' 9, "item" 10-13, "Maize" 16-20, ',' 21,
   // "aliases" 23-29, ':' 30, '[' at 32.
-  const std::string message = error_of(R"(id: test-1
+  const std::string message = methodology_error_of(R"(id: test-1
 name: Test
 currency: XOF
 household: {size: 6}
@@ -367,7 +358,7 @@ basket:
 TEST_CASE("methodology a duplicate across components is an error", "[methodology]") {
   // A stated-cost component named like an item of another component. Line 10 "  - component: millet":
   // the mapping starts at column 5.
-  const std::string message = error_of(kMinimal + R"(  - component: millet
+  const std::string message = methodology_error_of(kMinimal + R"(  - component: millet
     tier: meb
     cost: 100
     per: household/month
@@ -378,7 +369,7 @@ TEST_CASE("methodology a duplicate across components is an error", "[methodology
 
 TEST_CASE("methodology a bad per lists the allowed values", "[methodology]") {
   // Line 12 "        per: person/week": 8 spaces, "per" 9-11, ':' 12, value at 14.
-  const std::string message = error_of(R"(id: test-1
+  const std::string message = methodology_error_of(R"(id: test-1
 name: Test
 currency: XOF
 household: {size: 6}
@@ -398,7 +389,7 @@ basket:
 
 TEST_CASE("methodology a bad tier lists the allowed values", "[methodology]") {
   // Line 7 "    tier: luxury": 4 spaces, "tier" 5-8, ':' 9, value at 11.
-  const std::string message = error_of(R"(id: test-1
+  const std::string message = methodology_error_of(R"(id: test-1
 name: Test
 currency: XOF
 household: {size: 6}
@@ -415,7 +406,7 @@ basket:
 
 TEST_CASE("methodology levels out of order are an error naming the order", "[methodology]") {
   // Line 11 "  levels: [market, admin1, admin2]": "levels" 3-8, ':' 9, '[' at 11.
-  const std::string message = error_of(kMinimal + R"(prices:
+  const std::string message = methodology_error_of(kMinimal + R"(prices:
   levels: [market, admin1, admin2]
 )");
   CHECK_THAT(message, Contains("test.yaml:11:11: key 'prices.levels'"));
@@ -424,7 +415,7 @@ TEST_CASE("methodology levels out of order are an error naming the order", "[met
 }
 
 TEST_CASE("methodology a path that does not start at market is an error", "[methodology]") {
-  const std::string message = error_of(kMinimal + R"(prices:
+  const std::string message = methodology_error_of(kMinimal + R"(prices:
   levels: [admin1, national]
 )");
   CHECK_THAT(message, Contains("test.yaml:11:11: key 'prices.levels'"));
@@ -433,7 +424,7 @@ TEST_CASE("methodology a path that does not start at market is an error", "[meth
 
 TEST_CASE("methodology an unknown level name lists the allowed values", "[methodology]") {
   // Line 11 "  levels: [market, region]": '[' 11, "market" 12-17, ',' 18, "region" at 20.
-  const std::string message = error_of(kMinimal + R"(prices:
+  const std::string message = methodology_error_of(kMinimal + R"(prices:
   levels: [market, region]
 )");
   CHECK_THAT(message, Contains("test.yaml:11:20: key 'prices.levels[1]'"));
@@ -443,7 +434,7 @@ TEST_CASE("methodology an unknown level name lists the allowed values", "[method
 
 TEST_CASE("methodology a bad fill rule lists the allowed rules", "[methodology]") {
   // Line 11 "  fill: [parent, nearest]": "fill" 3-6, ':' 7, '[' 9, "parent" 10-15, ',' 16, "nearest" at 18.
-  const std::string message = error_of(kMinimal + R"(prices:
+  const std::string message = methodology_error_of(kMinimal + R"(prices:
   fill: [parent, nearest]
 )");
   CHECK_THAT(message, Contains("test.yaml:11:18: key 'prices.fill[1]'"));
@@ -453,7 +444,7 @@ TEST_CASE("methodology a bad fill rule lists the allowed rules", "[methodology]"
 
 TEST_CASE("methodology a bad on_missing lists the allowed values", "[methodology]") {
   // Line 11 "  on_missing: skip": "on_missing" 3-12, ':' 13, value at 15.
-  const std::string message = error_of(kMinimal + R"(prices:
+  const std::string message = methodology_error_of(kMinimal + R"(prices:
   on_missing: skip
 )");
   CHECK_THAT(message, Contains("test.yaml:11:15: key 'prices.on_missing'"));
@@ -463,7 +454,7 @@ TEST_CASE("methodology a bad on_missing lists the allowed values", "[methodology
 
 TEST_CASE("methodology a cap below the floor is an error", "[methodology]") {
   // Line 12 "  cap: 500": value at column 8.
-  const std::string message = error_of(kMinimal + R"(transfer:
+  const std::string message = methodology_error_of(kMinimal + R"(transfer:
   floor: 1000
   cap: 500
 )");
@@ -474,7 +465,7 @@ TEST_CASE("methodology a cap below the floor is an error", "[methodology]") {
 
 TEST_CASE("methodology a coverage above 1 is an error", "[methodology]") {
   // Line 11 "  coverage: 1.5": "coverage" 3-10, ':' 11, value at 13.
-  const std::string message = error_of(kMinimal + R"(transfer:
+  const std::string message = methodology_error_of(kMinimal + R"(transfer:
   coverage: 1.5
 )");
   CHECK_THAT(message, Contains("test.yaml:11:13: key 'transfer.coverage'"));
@@ -485,7 +476,7 @@ TEST_CASE("methodology a coverage above 1 is an error", "[methodology]") {
 TEST_CASE("methodology a bad rounding mode lists the allowed values", "[methodology]") {
   // Line 11 "  round: {step: 500, mode: half}": '{' 10, "step" 11-14, "500" 17-19, ',' 20, "mode" 22-25,
   // ':' 26, "half" at 28.
-  const std::string message = error_of(kMinimal + R"(transfer:
+  const std::string message = methodology_error_of(kMinimal + R"(transfer:
   round: {step: 500, mode: half}
 )");
   CHECK_THAT(message, Contains("test.yaml:11:28: key 'transfer.round.mode'"));
@@ -494,7 +485,7 @@ TEST_CASE("methodology a bad rounding mode lists the allowed values", "[methodol
 
 TEST_CASE("methodology basis smeb without smeb lines is an error", "[methodology]") {
   // Line 11 "  basis: smeb": "basis" 3-7, ':' 8, value at 10.
-  const std::string message = error_of(kMinimal + R"(transfer:
+  const std::string message = methodology_error_of(kMinimal + R"(transfer:
   basis: smeb
 )");
   CHECK_THAT(message, Contains("test.yaml:11:10: key 'transfer.basis'"));
@@ -503,20 +494,20 @@ TEST_CASE("methodology basis smeb without smeb lines is an error", "[methodology
 
 TEST_CASE("methodology output_levels outside the path is an error naming the allowed levels", "[methodology]") {
   // Default path [market, admin1]. Line 10 "output_levels: [national]": '[' 16, "national" at 17.
-  const std::string message = error_of(kMinimal + "output_levels: [national]\n");
+  const std::string message = methodology_error_of(kMinimal + "output_levels: [national]\n");
   CHECK_THAT(message, Contains("test.yaml:10:17: key 'output_levels[0]'"));
   CHECK_THAT(message, Contains("'national'"));
   CHECK_THAT(message, Contains("allowed values: admin1"));
 
   // market is never a reported level.
-  CHECK_THAT(error_of(kMinimal + "output_levels: [market]\n"), Contains("test.yaml:10:17: key 'output_levels[0]'"));
+  CHECK_THAT(methodology_error_of(kMinimal + "output_levels: [market]\n"), Contains("test.yaml:10:17: key 'output_levels[0]'"));
 }
 
 TEST_CASE("methodology an id with bad characters is an error", "[methodology]") {
   // Line 1 "id: my_id!": value at column 5.
   std::string yaml = kMinimal;
   yaml.replace(0, std::string("id: test-1").size(), "id: my_id!");
-  const std::string message = error_of(yaml);
+  const std::string message = methodology_error_of(yaml);
   CHECK_THAT(message, Contains("test.yaml:1:5: key 'id'"));
   CHECK_THAT(message, Contains("'my_id!'"));
   CHECK_THAT(message, Contains("letters, digits and '-'"));
@@ -526,7 +517,7 @@ TEST_CASE("methodology a missing required key is named", "[methodology]") {
   // No currency: the error points at the root mapping and names the key.
   std::string yaml = kMinimal;
   yaml.replace(yaml.find("currency: XOF\n"), std::string("currency: XOF\n").size(), "");
-  const std::string message = error_of(yaml);
+  const std::string message = methodology_error_of(yaml);
   CHECK_THAT(message, Contains("test.yaml:"));
   CHECK_THAT(message, Contains("key 'currency'"));
   CHECK_THAT(message, Contains("required"));
@@ -535,7 +526,7 @@ TEST_CASE("methodology a missing required key is named", "[methodology]") {
 TEST_CASE("methodology a YAML syntax error names its line", "[methodology]") {
   // Line 4 has an unterminated flow sequence followed by a new key at line 5. yaml-cpp reports where
   // the parser gave up; the message must name the file and a line at or after the bad one.
-  const std::string message = error_of(R"(id: test-1
+  const std::string message = methodology_error_of(R"(id: test-1
 name: Test
 currency: XOF
 household: {size: 6, bands: [1, 2}
@@ -548,7 +539,7 @@ basket:
 
 TEST_CASE("methodology a YAML syntax error on a mapping value names its line", "[methodology]") {
   // Line 2 "name: a: b" is a mapping value where none is allowed.
-  const std::string message = error_of(R"(id: test-1
+  const std::string message = methodology_error_of(R"(id: test-1
 name: a: b
 currency: XOF
 )");
@@ -561,7 +552,7 @@ TEST_CASE("methodology all errors of a file are reported at once", "[methodology
   //  4 colour: red             -> unknown key (4:1)
   //  8     tier: luxury        -> bad tier (8:11)
   // 10 ... quantity: -1 ...    -> negative quantity (10:34)
-  const std::string message = error_of(R"(id: bad id!
+  const std::string message = methodology_error_of(R"(id: bad id!
 name: Four errors
 currency: XOF
 colour: red
@@ -611,7 +602,7 @@ TEST_CASE("methodology household models are read from YAML", "[methodology]") {
   }
   SECTION("an unknown model lists the allowed models") {
     // Line 4 "household: {model: family, size: 6}": '{' 12, "model" 13-17, ':' 18, "family" at 20.
-    const std::string message = error_of(head + "household: {model: family, size: 6}\n" + basket);
+    const std::string message = methodology_error_of(head + "household: {model: family, size: 6}\n" + basket);
     CHECK_THAT(message, Contains("test.yaml:4:20: key 'household.model'"));
     CHECK_THAT(message, Contains("fixed, per_capita, bands, capped, equivalence"));
   }

@@ -9,6 +9,7 @@
 #include "test_helpers.hpp"
 
 using Catch::Matchers::Contains;
+using meb::testing::methodology_error_of;
 using meb::testing::methodology_from;
 
 namespace {
@@ -48,15 +49,6 @@ std::string input_error(const std::string& csv) {
   return "";
 }
 
-std::string methodology_error(const std::string& yaml) {
-  try {
-    (void)methodology_from(yaml);
-  } catch (const meb::MethodologyError& error) {
-    return error.what();
-  }
-  FAIL("expected a MethodologyError for:\n" << yaml);
-  return "";
-}
 
 bool has_warning(const meb::NutritionReport& report, const std::string& needle) {
   for (const auto& warning : report.warnings)
@@ -438,22 +430,22 @@ TEST_CASE("nutrition quantities scale the figures and leave the shares unchanged
 TEST_CASE("nutrition methodology key errors name the file line key and value", "[nutrition]") {
   const std::string millet = "      - {item: Millet, quantity: 0.15, unit: KG, per: person/day}\n";
   // Line 10 is the `nutrition:` line (basket() puts its one item on line 9).
-  CHECK_THAT(methodology_error(basket(millet, "6", "nutrition: {min_kcals: 2100}\n")),
+  CHECK_THAT(methodology_error_of(basket(millet, "6", "nutrition: {min_kcals: 2100}\n")),
              Contains("test.yaml:10:13: key 'nutrition.min_kcals': unknown key; allowed keys here: food_composition, "
                       "min_kcal, protein_percent_min"));
-  CHECK_THAT(methodology_error(basket(millet, "6", "nutrition: {min_kcal: lots}\n")),
+  CHECK_THAT(methodology_error_of(basket(millet, "6", "nutrition: {min_kcal: lots}\n")),
              Contains("test.yaml:10:23: key 'nutrition.min_kcal': expected a number, got 'lots'"));
-  CHECK_THAT(methodology_error(basket(millet, "6", "nutrition: {fat_percent_min: 170}\n")),
+  CHECK_THAT(methodology_error_of(basket(millet, "6", "nutrition: {fat_percent_min: 170}\n")),
              Contains("key 'nutrition.fat_percent_min': is a percent of energy, at most 100, got '170'"));
-  CHECK_THAT(methodology_error(basket(millet, "6", "nutrition: {protein_percent_min: -1}\n")),
+  CHECK_THAT(methodology_error_of(basket(millet, "6", "nutrition: {protein_percent_min: -1}\n")),
              Contains("key 'nutrition.protein_percent_min': must be >= 0, got '-1'"));
-  CHECK_THAT(methodology_error(basket(millet, "6", "nutrition: {protein_percent_min: 12, protein_percent_max: 10}\n")),
+  CHECK_THAT(methodology_error_of(basket(millet, "6", "nutrition: {protein_percent_min: 12, protein_percent_max: 10}\n")),
              Contains("key 'nutrition.protein_percent_max': is below protein_percent_min '12'"));
-  CHECK_THAT(methodology_error(basket(millet, "6", "nutrition: [2100]\n")),
+  CHECK_THAT(methodology_error_of(basket(millet, "6", "nutrition: [2100]\n")),
              Contains("key 'nutrition': expected a mapping (key: value), got [2100]"));
-  CHECK_THAT(methodology_error(basket(millet, "6", "nutrition: {components: [cereals]}\n")),
+  CHECK_THAT(methodology_error_of(basket(millet, "6", "nutrition: {components: [cereals]}\n")),
              Contains("key 'nutrition.components[0]': 'cereals' is not a component of the basket; components: food"));
-  CHECK_THAT(methodology_error(basket(millet, "6", "nutrition: {food_composition: [a.csv]}\n")),
+  CHECK_THAT(methodology_error_of(basket(millet, "6", "nutrition: {food_composition: [a.csv]}\n")),
              Contains("key 'nutrition.food_composition': expected text, got [a.csv]"));
 }
 

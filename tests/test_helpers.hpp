@@ -3,6 +3,7 @@
 #include <string>
 
 #include "meb/compute.hpp"
+#include "meb/error.hpp"
 #include "meb/methodology.hpp"
 #include "meb/prices.hpp"
 
@@ -17,6 +18,17 @@ inline PriceTable prices_for(const Methodology& methodology, const std::string& 
   PriceTable table;
   read_prices(name, csv, make_price_filter(methodology, skip_bad_rows), table);
   return table;
+}
+
+/// The message of the MethodologyError that parsing `yaml` throws; "no error" when it parses (which the
+/// caller's CHECK on the message then reports).
+inline std::string methodology_error_of(const std::string& yaml) {
+  try {
+    (void)methodology_from(yaml);
+  } catch (const MethodologyError& error) {
+    return error.what();
+  }
+  return "no error";
 }
 
 /// The header of the plain long price CSV the small tests write their rows under.
