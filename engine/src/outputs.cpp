@@ -206,6 +206,11 @@ std::string basket_costs_csv(const Methodology& methodology, const ComputeResult
       const bool missing = price.status == PriceStatus::missing;
       std::string priced_as;
       if (line.kind == CostLine::Kind::stated) priced_as = "stated cost";
+      else if (line.kind == CostLine::Kind::survey)
+        priced_as = "survey reference group: " + std::string(to_string(methodology.reference_group.statistic)) +
+                    " spending per " + (methodology.reference_group.per_adult_equivalent ? "adult equivalent" : "person") +
+                    (methodology.reference_group.pooled ? " x area price index" : "");
+      else if (line.kind == CostLine::Kind::food_share) priced_as = "food x (1 / food share - 1)";
       else if (price.priced_as >= 0) priced_as = result.panel.series[static_cast<std::size_t>(price.priced_as)].name;
       else if (line.kind == CostLine::Kind::composite && !missing)
         priced_as = composite_sources(line, result.panel, static_cast<std::size_t>(row.area), row.month);
@@ -229,7 +234,7 @@ std::string basket_costs_csv(const Methodology& methodology, const ComputeResult
           .text(line.unit)
           .number(price.price)
           .text(price.source == LineSource::market ? to_string(price.status) : to_string(price.source));
-      if (missing || price.source == LineSource::stated) csv.text("");
+      if (missing || price.source == LineSource::stated || price.source == LineSource::food_share) csv.text("");
       else csv.count(static_cast<std::size_t>(price.observations));
       csv.text(source_area).text(source_month).number(cost);
     }
