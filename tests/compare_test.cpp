@@ -496,3 +496,30 @@ TEST_CASE("compare real data Mali four methods 2019-08", "[compare]") {
   }
   CHECK_THAT(comparison.summary_md, Catch::Contains("mali-expenditure") && Catch::Contains("Spearman"));
 }
+
+TEST_CASE("compare lists each component once even when its cost is missing", "[compare]") {
+  // Millet has no price in 2020-02: the food component's cost is missing in both runs of the same
+  // methodology, and components.csv still has exactly one food row and one water row per method.
+  const std::string yaml =
+      "id: once\nname: Once\ncurrency: XOF\nhousehold: {size: 1}\n"
+      "prices: {levels: [market, admin1]}\n"
+      "basket:\n"
+      "  - component: food\n    tier: smeb\n    items:\n"
+      "      - {item: Millet, quantity: 1, unit: KG, per: household/month}\n"
+      "  - {component: water, tier: smeb, cost: 100, per: household/month}\n";
+  const meb::Methodology methodology = meb::testing::methodology_from(yaml);
+  const meb::ComputeResult result = meb::testing::compute_from(
+      yaml, "2020-01-15,M1,Mopti,,Millet,KG,Retail,XOF,250\n2020-03-15,M1,Mopti,,Millet,KG,Retail,XOF,260\n");
+  meb::Methodology other = methodology;
+  other.id = "once-again";
+  const meb::Comparison comparison = meb::compare_methods({{&methodology, &result}, {&other, &result}}, 0);
+  std::size_t food_rows = 0, water_rows = 0;
+  std::istringstream lines(comparison.components_csv);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("admin1,Mopti,2020-02,", 0) != 0) continue;
+    if (line.find(",food,,") != std::string::npos) ++food_rows;
+    if (line.find(",water,,") != std::string::npos) ++water_rows;
+  }
+  CHECK(food_rows == 2);   // one per method
+  CHECK(water_rows == 2);
+}

@@ -182,8 +182,10 @@ Comparison compare_methods(const std::vector<MethodRun>& runs, std::size_t refer
       ++out.comparison_rows;
       // Components: the union of this method's and the reference's components.
       auto own = component_costs(result, index);
-      for (const auto& [name, cost] : ref_components)
-        if (std::isnan(find_cost(own, name))) own.emplace_back(name, kNaN);
+      for (const auto& [name, cost] : ref_components) {
+        const bool listed = std::any_of(own.begin(), own.end(), [&](const auto& entry) { return entry.first == name; });
+        if (!listed) own.emplace_back(name, kNaN);  // the reference's component this method does not have
+      }
       for (const auto& [name, cost] : own) {
         const double ref_cost = find_cost(ref_components, name);
         components << head << "," << csv_field(name) << ",," << format_number(cost) << "," << format_number(ref_cost)
