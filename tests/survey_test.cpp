@@ -287,3 +287,33 @@ TEST_CASE("read_survey_file reads a file and names a missing one", "[survey]") {
   std::filesystem::remove_all(dir, ignored);
   REQUIRE_THROWS_WITH(meb::read_survey_file(path, full_spec()), Catch::Contains("cannot open '" + path + "'"));
 }
+
+TEST_CASE("invalid drop leaves bad households out and lists them, keeping the good ones exactly", "[survey]") {
+  // Line 3 has a zero weight and line 4 a negative amount: dropped, with the error each would have raised.
+  // H1 and H4 are read as under `invalid: error` (700 over 7 days = 3000 a month for H1).
+  SurveySpec spec = full_spec();
+  spec.invalid = SurveySpec::Invalid::drop;
+  const std::string csv = kHeader +
+                          "H1,1.5,5,2,3,Mopti,Djenne,45,700,150,600,1200,90\n"
+                          "H2,0,4,2,2,Bamako,Bamako,38,350,60,0,2400,0\n"
+                          "H3,2,4,2,2,Bamako,Bamako,38,-5,60,0,2400,0\n"
+                          "H4,2,4,2,2,Bamako,Bamako,38,350,60,0,2400,0\n";
+  const Survey survey = meb::read_survey("survey.csv", csv, spec);
+  REQUIRE(survey.households() == 2);
+  CHECK(survey.ids == std::vector<std::string>{"H1", "H4"});
+  CHECK(survey.lines == std::vector<std::size_t>{2, 5});
+  CHECK(survey.weight[1] == 2.0);
+  CHECK(survey.monthly(0, 0) == Approx(3000.0));
+  CHECK(survey.admin1 == std::vector<std::string>{"Mopti", "Bamako"});
+  REQUIRE(survey.dropped.size() == 2);
+  CHECK(survey.dropped[0].id == "H2");
+  CHECK(survey.dropped[0].line == 3);
+  CHECK_THAT(survey.dropped[0].reason, Catch::Contains("survey.csv:3: household 'H2'") && Catch::Contains("is not > 0"));
+  CHECK(survey.dropped[1].id == "H3");
+  CHECK_THAT(survey.dropped[1].reason, Catch::Contains("'-5' is a negative amount"));
+  // The same file under the default rule stops at the first bad household.
+  REQUIRE_THROWS_WITH(meb::read_survey("survey.csv", csv, full_spec()), Catch::Contains("survey.csv:3: household 'H2'"));
+  // A duplicate id is never dropped: it is an error whatever the rule.
+  REQUIRE_THROWS_WITH(meb::read_survey("survey.csv", kGood + "H1,1,4,2,2,Bamako,Bamako,38,350,60,0,2400,0\n", spec),
+                      Catch::Contains("duplicate household id"));
+}

@@ -174,6 +174,8 @@ MethodologyRun run_methodology(const std::string& methodology_path, const po::va
     const std::string path = values["survey"].as<std::string>();
     survey = meb::read_survey(path, files.content(path), *methodology.survey);
     out.run.inputs.push_back(record_input("survey", path, files.content(path)));
+    out.run.survey_households = static_cast<std::size_t>(survey->households());
+    out.run.survey_dropped = survey->dropped;
   }
   out.run.nutrition = nutrition_check(methodology, values, &out.run);
   out.result = meb::compute(methodology, out.prices, areas ? &*areas : nullptr, from, to, survey ? &*survey : nullptr);

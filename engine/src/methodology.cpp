@@ -510,7 +510,8 @@ void load_basket(Loader& in, const YAML::Node& root, Basket& basket, Method meth
 void load_survey_spec(Loader& in, const YAML::Node& node, SurveySpec& spec) {
   if (!in.expect_map(node, "survey")) return;
   in.check_keys(node, "survey",
-                {"id", "weight", "size", "adults", "children", "admin1", "admin2", "outcomes", "missing", "expenditures"});
+                {"id", "weight", "size", "adults", "children", "admin1", "admin2", "outcomes", "missing", "invalid",
+                 "expenditures"});
   spec.id = in.text(node, "id", "survey.id", false).value_or(spec.id);
   spec.weight = in.text(node, "weight", "survey.weight", false).value_or(spec.weight);
   spec.size = in.text(node, "size", "survey.size", false).value_or(spec.size);
@@ -523,6 +524,11 @@ void load_survey_spec(Loader& in, const YAML::Node& node, SurveySpec& spec) {
     if (*missing == "zero") spec.missing = SurveySpec::Missing::zero;
     else if (*missing != "error")
       in.error(node["missing"], "survey.missing", "unknown value '" + *missing + "'; allowed values: error, zero");
+  }
+  if (auto invalid = in.text(node, "invalid", "survey.invalid", false)) {
+    if (*invalid == "drop") spec.invalid = SurveySpec::Invalid::drop;
+    else if (*invalid != "error")
+      in.error(node["invalid"], "survey.invalid", "unknown value '" + *invalid + "'; allowed values: error, drop");
   }
   const YAML::Node columns = node["expenditures"];
   if (!columns.IsDefined() || !columns.IsSequence() || columns.size() == 0) {

@@ -316,6 +316,16 @@ std::string manifest_json(const Methodology& methodology, const PriceTable& pric
   }
   json.end_array();
   write_nutrition(json, run.nutrition);
+  if (run.survey_households) {
+    json.key("survey").begin_object();
+    json.key("households").value(*run.survey_households);
+    json.key("reference_group").value(methodology.reference_group.describe());
+    json.key("dropped").begin_array();
+    for (const auto& dropped : run.survey_dropped)
+      json.begin_object().key("household").value(dropped.id).key("line").value(dropped.line).key("reason").value(dropped.reason).end_object();
+    json.end_array();
+    json.end_object();
+  }
   json.key("outputs").begin_object();
   for (const auto& [name, rows] : run.outputs) json.key(name).begin_object().key("rows").value(rows).end_object();
   json.end_object();

@@ -231,56 +231,71 @@ Survey read_survey(const std::string& path, std::string_view content, const Surv
     const auto [seen, inserted] = first_line.emplace(household, line);
     if (!inserted) throw row.error(id, "is a duplicate household id (first on line " + std::to_string(seen->second) + ")");
 
-    double adult_count = 0.0, child_count = 0.0;
-    if (adults) {
-      adult_count = row.number(*adults);
-      if (adult_count < 0.0) throw row.error(*adults, "is negative");
-      adult_counts.push_back(adult_count);
+    // Everything about one household is read before any of it is kept, so that under `invalid: drop` a
+    // bad household leaves no trace but its entry in Survey::dropped.
+    struct Household {
+      double adults = 0.0, children = 0.0, size = 0.0, weight = 1.0;
+      std::string admin1, admin2;
+      std::vector<double> outcomes, amounts;
+    } h;
+    try {
+      if (adults) {
+        h.adults = row.number(*adults);
+        if (h.adults < 0.0) throw row.error(*adults, "is negative");
+      }
+      if (children) {
+        h.children = row.number(*children);
+        if (h.children < 0.0) throw row.error(*children, "is negative");
+      }
+      h.size = h.adults + h.children;
+      if (size) {
+        h.size = row.number(*size);
+        if (h.size < 1.0) throw row.error(*size, "is below 1 (household size)");
+        const double tolerance = 1e-9 * h.size;
+        if (adults && children && std::abs(h.adults + h.children - h.size) > tolerance)
+          throw row.error(*size, "differs from adults + children = " + row.text(*adults) + " + " + row.text(*children) +
+                                     " (columns '" + adults->name + "' and '" + children->name + "')");
+        if (adults && h.adults > h.size + tolerance)
+          throw row.error(*adults, "is more than the household size " + row.text(*size));
+        if (children && h.children > h.size + tolerance)
+          throw row.error(*children, "is more than the household size " + row.text(*size));
+      } else if (h.size < 1.0) {
+        throw row.error(*adults, "plus children '" + row.text(*children) + "' is below 1 (household size)");
+      }
+      if (weight) {
+        h.weight = row.number(*weight);
+        if (!(h.weight > 0.0)) throw row.error(*weight, "is not > 0 (survey weight)");
+      }
+      if (admin1) h.admin1 = row.name(*admin1);
+      if (admin2) h.admin2 = row.name(*admin2);
+      for (const Wanted& outcome : outcomes) h.outcomes.push_back(row.number(outcome));
+      const std::optional<double> missing_as =
+          spec.missing == SurveySpec::Missing::zero ? std::optional<double>(0.0) : std::nullopt;
+      for (std::size_t c = 0; c < expenditures.size(); ++c) {
+        const double amount = row.number(expenditures[c], missing_as);
+        if (amount < 0.0) throw row.error(expenditures[c], "is a negative amount");
+        h.amounts.push_back(amount * monthly_factor(survey.columns[c].recall));
+      }
+    } catch (const InputError& error) {
+      if (spec.invalid != SurveySpec::Invalid::drop) throw;
+      survey.dropped.push_back({household, line, error.what()});
+      continue;
     }
-    if (children) {
-      child_count = row.number(*children);
-      if (child_count < 0.0) throw row.error(*children, "is negative");
-      child_counts.push_back(child_count);
-    }
-    double household_size = adult_count + child_count;
-    if (size) {
-      household_size = row.number(*size);
-      if (household_size < 1.0) throw row.error(*size, "is below 1 (household size)");
-      const double tolerance = 1e-9 * household_size;
-      if (adults && children && std::abs(adult_count + child_count - household_size) > tolerance)
-        throw row.error(*size, "differs from adults + children = " + row.text(*adults) + " + " + row.text(*children) +
-                                   " (columns '" + adults->name + "' and '" + children->name + "')");
-      if (adults && adult_count > household_size + tolerance)
-        throw row.error(*adults, "is more than the household size " + row.text(*size));
-      if (children && child_count > household_size + tolerance)
-        throw row.error(*children, "is more than the household size " + row.text(*size));
-    } else if (household_size < 1.0) {
-      throw row.error(*adults, "plus children '" + row.text(*children) + "' is below 1 (household size)");
-    }
-    sizes.push_back(household_size);
-
-    double household_weight = 1.0;
-    if (weight) {
-      household_weight = row.number(*weight);
-      if (!(household_weight > 0.0)) throw row.error(*weight, "is not > 0 (survey weight)");
-    }
-    weights.push_back(household_weight);
-
-    if (admin1) survey.admin1.push_back(row.name(*admin1));
-    if (admin2) survey.admin2.push_back(row.name(*admin2));
-    for (std::size_t o = 0; o < outcomes.size(); ++o) outcome_values[o].push_back(row.number(outcomes[o]));
-
-    const std::optional<double> missing_as =
-        spec.missing == SurveySpec::Missing::zero ? std::optional<double>(0.0) : std::nullopt;
-    for (std::size_t c = 0; c < expenditures.size(); ++c) {
-      const double amount = row.number(expenditures[c], missing_as);
-      if (amount < 0.0) throw row.error(expenditures[c], "is a negative amount");
-      amounts.push_back(amount * monthly_factor(survey.columns[c].recall));
-    }
+    if (adults) adult_counts.push_back(h.adults);
+    if (children) child_counts.push_back(h.children);
+    sizes.push_back(h.size);
+    weights.push_back(h.weight);
+    if (admin1) survey.admin1.push_back(h.admin1);
+    if (admin2) survey.admin2.push_back(h.admin2);
+    for (std::size_t o = 0; o < outcomes.size(); ++o) outcome_values[o].push_back(h.outcomes[o]);
+    amounts.insert(amounts.end(), h.amounts.begin(), h.amounts.end());
     survey.ids.push_back(household);
     survey.lines.push_back(line);
   }
-  if (survey.ids.empty()) throw InputError(path + ": the survey has a header but no households");
+  if (survey.ids.empty())
+    throw InputError(path + (survey.dropped.empty() ? ": the survey has a header but no households"
+                                                    : ": every household was dropped as invalid; the first: " +
+                                                          survey.dropped.front().reason));
 
   const auto count = static_cast<Eigen::Index>(survey.ids.size());
   auto to_vector = [](const std::vector<double>& values) {

@@ -10,6 +10,7 @@
 #include "meb/compute.hpp"
 #include "meb/methodology.hpp"
 #include "meb/nutrition.hpp"
+#include "meb/survey.hpp"
 #include "meb/prices.hpp"
 
 namespace meb {
@@ -43,6 +44,9 @@ struct RunRecord {
   /// The nutrition check of the food basket (manifest key "nutrition"); absent when no food
   /// composition table was given, which the manifest records as not checked.
   std::optional<NutritionReport> nutrition;
+  /// The household survey, when the methodology reads one: households kept, and those dropped (invalid: drop).
+  std::optional<std::size_t> survey_households;
+  std::vector<Survey::Dropped> survey_dropped;
 };
 
 [[nodiscard]] std::string manifest_json(const Methodology& methodology, const PriceTable& prices,

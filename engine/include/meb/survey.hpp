@@ -57,6 +57,11 @@ struct SurveySpec {
   /// id, weight, size, composition, area or outcome is always an error.
   enum class Missing { error, zero };
   Missing missing = Missing::error;
+  /// What a household with a bad value means (a missing or non-numeric value, a negative amount, a weight
+  /// ≤ 0, a size < 1, inconsistent composition): an error, or the household is dropped and listed in
+  /// Survey::dropped (and the manifest). A duplicate household id or a row of the wrong width is always an error.
+  enum class Invalid { error, drop };
+  Invalid invalid = Invalid::error;
 };
 
 /// A validated survey. Vectors are per household, in file order.
@@ -73,6 +78,13 @@ struct Survey {
   std::vector<ExpenditureColumn> columns;  ///< the spec's expenditure columns, component filled in
   Eigen::MatrixXd monthly;  ///< households × columns: spending per household per month
   std::vector<std::size_t> lines;  ///< 1-based line of each household in the file
+  /// A household left out under `invalid: drop`, with the error it would have raised.
+  struct Dropped {
+    std::string id;
+    std::size_t line = 0;
+    std::string reason;
+  };
+  std::vector<Dropped> dropped;
 
   [[nodiscard]] Eigen::Index households() const { return weight.size(); }
 };
