@@ -72,26 +72,20 @@ std::vector<std::string> commodity_names(const std::vector<SeriesSpec>& series) 
   return names;
 }
 
-PricePanel build_price_panel(const PriceTable& table, const std::vector<SeriesSpec>& series, const AreaTree& tree,
-                             const PriceSettings& settings, Month first, Month last) {
-  PricePanel panel;
-  panel.series = series;
-  panel.first = first;
-  panel.months = last >= first ? static_cast<std::size_t>(last.index - first.index + 1) : 0;
-  panel.areas = tree.areas.size();
-  panel.quotes_per_series.assign(series.size(), 0);
-  const std::size_t n_series = series.size();
-  const std::size_t n_markets = table.markets.size();
-  const std::size_t n_months = panel.months;
-  const std::size_t n_cells = n_series * panel.areas * n_months;
-  panel.value.assign(n_cells, kMissing);
-  panel.status.assign(n_cells, PriceStatus::missing);
-  panel.observations.assign(n_cells, 0);
-  panel.source_area.assign(n_cells, -1);
-  panel.source_month.assign(n_cells, -1);
-  if (n_months == 0 || n_series == 0) return panel;
+QuoteBuckets bucket_quotes(const PriceTable& table, const std::vector<SeriesSpec>& series, Month first, Month last) {
+  QuoteBuckets buckets;
+  buckets.series = series.size();
+  buckets.markets = table.markets.size();
+  buckets.first = first;
+  buckets.months = last >= first ? static_cast<std::size_t>(last.index - first.index + 1) : 0;
+  buckets.quotes_per_series.assign(series.size(), 0);
+  const std::size_t n_markets = buckets.markets;
+  const std::size_t n_months = buckets.months;
+  const std::size_t n_market_cells = buckets.series * n_markets * n_months;
+  buckets.offsets.assign(n_market_cells + 1, 0);
+  if (n_market_cells == 0) return buckets;
 
-  // 1. Each commodity to its series, each (unit, series) to a conversion factor, decided once.
+  // Each commodity to its series, each (unit, series) to a conversion factor, decided once.
   std::vector<int> series_of_commodity(table.commodities.size(), -1);
   for (std::size_t c = 0; c < table.commodities.size(); ++c)
     series_of_commodity[c] = find_series(series, detail::to_lower(table.commodities[c]));
@@ -100,9 +94,8 @@ PricePanel build_price_panel(const PriceTable& table, const std::vector<SeriesSp
   for (const auto& text : table.units) units.push_back(parse_unit(text));
   std::unordered_map<std::uint64_t, double> per_series_unit;  // (unit, series) -> quote units per series unit
 
-  // 2. Bucket the quotes by (series, market, month) with a counting sort: linear in the number of quotes.
-  const std::size_t n_market_cells = n_series * n_markets * n_months;
-  std::vector<std::uint32_t> offsets(n_market_cells + 1, 0);
+  // A counting sort by (series, market, month): linear in the number of quotes.
+  std::vector<std::uint32_t>& offsets = buckets.offsets;
   std::vector<std::uint32_t> cell_of_quote(table.quotes.size(), std::numeric_limits<std::uint32_t>::max());
   std::vector<double> converted(table.quotes.size());
   for (std::size_t q = 0; q < table.quotes.size(); ++q) {
@@ -128,25 +121,58 @@ PricePanel build_price_panel(const PriceTable& table, const std::vector<SeriesSp
       it = per_series_unit.emplace(key, *factor).first;
     }
     converted[q] = quote.price * it->second;
-    const std::size_t cell =
-        (static_cast<std::size_t>(s) * n_markets + quote.market) * n_months + static_cast<std::size_t>(quote.month.index - first.index);
+    const std::size_t cell = buckets.cell(static_cast<std::size_t>(s), quote.market,
+                                          static_cast<std::size_t>(quote.month.index - first.index));
     cell_of_quote[q] = static_cast<std::uint32_t>(cell);
     ++offsets[cell + 1];
-    ++panel.quotes_per_series[static_cast<std::size_t>(s)];
+    ++buckets.quotes_per_series[static_cast<std::size_t>(s)];
   }
   for (std::size_t c = 0; c < n_market_cells; ++c) offsets[c + 1] += offsets[c];
-  std::vector<double> bucketed(offsets.back());
-  {
-    std::vector<std::uint32_t> cursor(offsets.begin(), offsets.end() - 1);
-    for (std::size_t q = 0; q < table.quotes.size(); ++q)
-      if (cell_of_quote[q] != std::numeric_limits<std::uint32_t>::max()) bucketed[cursor[cell_of_quote[q]]++] = converted[q];
-  }
+  buckets.prices.resize(offsets.back());
+  std::vector<std::uint32_t> cursor(offsets.begin(), offsets.end() - 1);
+  for (std::size_t q = 0; q < table.quotes.size(); ++q)
+    if (cell_of_quote[q] != std::numeric_limits<std::uint32_t>::max()) buckets.prices[cursor[cell_of_quote[q]]++] = converted[q];
+  return buckets;
+}
+
+std::vector<double> market_values(const QuoteBuckets& buckets, Statistic statistic) {
   // Several quotes for one market, item and month (weekly quotes, several traders): the methodology's statistic.
-  std::vector<double> market_value(n_market_cells, kMissing);
-  for (std::size_t c = 0; c < n_market_cells; ++c) {
-    const std::uint32_t begin = offsets[c], end = offsets[c + 1];
-    if (end > begin) market_value[c] = combine(settings.statistic, bucketed.data() + begin, end - begin);
+  const std::size_t cells = buckets.offsets.empty() ? 0 : buckets.offsets.size() - 1;
+  std::vector<double> values(cells, kMissing);
+  std::vector<double> scratch;
+  for (std::size_t c = 0; c < cells; ++c) {
+    const std::uint32_t begin = buckets.offsets[c], end = buckets.offsets[c + 1];
+    if (end == begin) continue;
+    scratch.assign(buckets.prices.begin() + begin, buckets.prices.begin() + end);  // combine() reorders
+    values[c] = combine(statistic, scratch.data(), scratch.size());
   }
+  return values;
+}
+
+PricePanel build_price_panel(const PriceTable& table, const std::vector<SeriesSpec>& series, const AreaTree& tree,
+                             const PriceSettings& settings, Month first, Month last) {
+  const QuoteBuckets buckets = bucket_quotes(table, series, first, last);
+  return aggregate_panel(market_values(buckets, settings.statistic), buckets, series, tree, settings);
+}
+
+PricePanel aggregate_panel(const std::vector<double>& market_value, const QuoteBuckets& buckets,
+                           const std::vector<SeriesSpec>& series, const AreaTree& tree, const PriceSettings& settings) {
+  PricePanel panel;
+  panel.series = series;
+  panel.first = buckets.first;
+  panel.months = buckets.months;
+  panel.areas = tree.areas.size();
+  panel.quotes_per_series = buckets.quotes_per_series;
+  const std::size_t n_series = series.size();
+  const std::size_t n_markets = buckets.markets;
+  const std::size_t n_months = panel.months;
+  const std::size_t n_cells = n_series * panel.areas * n_months;
+  panel.value.assign(n_cells, kMissing);
+  panel.status.assign(n_cells, PriceStatus::missing);
+  panel.observations.assign(n_cells, 0);
+  panel.source_area.assign(n_cells, -1);
+  panel.source_month.assign(n_cells, -1);
+  if (n_months == 0 || n_series == 0) return panel;
 
   // 3. Observed values, level by level: each level from the observed values of the level below.
   const auto min_obs = static_cast<std::size_t>(settings.min_observations);

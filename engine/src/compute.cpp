@@ -123,12 +123,11 @@ void price_derived_lines(const Methodology& methodology, const Survey* survey, C
 
 }  // namespace
 
-ComputeResult compute(const Methodology& methodology, const PriceTable& prices, const AreaFile* area_file,
-                      std::optional<Month> from, std::optional<Month> to, const Survey* survey) {
-  ComputeResult result;
-  const std::vector<SeriesSpec> series = collect_series(methodology.basket);
-  result.lines = expand_basket(methodology, series);
-  result.has_smeb = methodology.basket.has_smeb_lines();
+ComputePlan plan_compute(const Methodology& methodology, const PriceTable& prices, const AreaFile* area_file,
+                         std::optional<Month> from, std::optional<Month> to) {
+  ComputePlan plan;
+  plan.series = collect_series(methodology.basket);
+  const std::vector<SeriesSpec>& series = plan.series;
 
   // The months the data covers, over the quotes of the basket's commodities.
   std::vector<char> wanted(prices.commodities.size(), 0);
@@ -155,26 +154,45 @@ ComputeResult compute(const Methodology& methodology, const PriceTable& prices, 
     throw InputError("no price of any basket item (" + std::string(methodology.prices.pricetype) +
                      ", flags as asked) was found in " + (files.empty() ? std::string("the price data") : files));
   }
-  result.first = from ? *from : *data_first;
-  result.last = to ? *to : *data_last;
-  if (result.last < result.first)
-    throw InputError("the months to report are empty: from " + result.first.to_string() + " to " + result.last.to_string());
-  const Month panel_first = data_first ? std::min(*data_first, result.first) : result.first;
+  plan.first = from ? *from : *data_first;
+  plan.last = to ? *to : *data_last;
+  if (plan.last < plan.first)
+    throw InputError("the months to report are empty: from " + plan.first.to_string() + " to " + plan.last.to_string());
+  const Month panel_first = data_first ? std::min(*data_first, plan.first) : plan.first;
 
   const std::string national = prices.country_code.empty() ? "national" : prices.country_code;
-  result.areas = build_area_tree(prices.markets, methodology.prices.levels, area_file, national);
-  result.panel = build_price_panel(prices, series, result.areas, methodology.prices, panel_first, result.last);
+  plan.areas = build_area_tree(prices.markets, methodology.prices.levels, area_file, national);
+  plan.buckets = bucket_quotes(prices, series, panel_first, plan.last);
 
   // Rows: every area of every reported level, every month of the window.
-  const std::size_t first_t = static_cast<std::size_t>(result.first.index - panel_first.index);
-  const std::size_t n_months = static_cast<std::size_t>(result.last.index - result.first.index + 1);
+  const std::size_t first_t = static_cast<std::size_t>(plan.first.index - panel_first.index);
+  const std::size_t n_months = static_cast<std::size_t>(plan.last.index - plan.first.index + 1);
   for (const AreaLevel level : methodology.reported_levels()) {
     for (std::size_t step = 0; step + 1 < methodology.prices.levels.size(); ++step) {
       if (methodology.prices.levels[step + 1] != level) continue;
-      for (const std::int32_t area : result.areas.by_level[step])
-        for (std::size_t t = 0; t < n_months; ++t) result.rows.push_back({area, first_t + t});
+      for (const std::int32_t area : plan.areas.by_level[step])
+        for (std::size_t t = 0; t < n_months; ++t) plan.rows.push_back({area, first_t + t});
     }
   }
+  return plan;
+}
+
+ComputeResult compute(const Methodology& methodology, const PriceTable& prices, const AreaFile* area_file,
+                      std::optional<Month> from, std::optional<Month> to, const Survey* survey) {
+  const ComputePlan plan = plan_compute(methodology, prices, area_file, from, to);
+  return evaluate_plan(plan, methodology, market_values(plan.buckets, methodology.prices.statistic), survey);
+}
+
+ComputeResult evaluate_plan(const ComputePlan& plan, const Methodology& methodology,
+                            const std::vector<double>& market_values, const Survey* survey) {
+  ComputeResult result;
+  result.lines = expand_basket(methodology, plan.series);
+  result.has_smeb = methodology.basket.has_smeb_lines();
+  result.first = plan.first;
+  result.last = plan.last;
+  result.areas = plan.areas;
+  result.rows = plan.rows;
+  result.panel = aggregate_panel(market_values, plan.buckets, plan.series, plan.areas, methodology.prices);
 
   // Price every line in every row, then cost the basket as matrix products.
   const std::size_t n_rows = result.rows.size();

@@ -52,7 +52,36 @@ struct PricePanel {
   [[nodiscard]] Month month_at(std::size_t t) const { return Month{first.index + static_cast<int>(t)}; }
 };
 
-/// Converts every quote to its series' unit, then aggregates and fills over months [first, last].
+/// Quotes converted to their series' unit and bucketed by (series, market, month): what every
+/// re-aggregation (a scenario, a bootstrap replicate) starts from, built once.
+struct QuoteBuckets {
+  std::size_t series = 0;
+  std::size_t markets = 0;
+  std::size_t months = 0;
+  Month first;
+  std::vector<std::uint32_t> offsets;  ///< per cell, the start of its quotes in `prices`; one more at the end
+  std::vector<double> prices;          ///< per series unit
+  std::vector<std::size_t> quotes_per_series;
+
+  [[nodiscard]] std::size_t cell(std::size_t series_index, std::size_t market, std::size_t month) const {
+    return (series_index * markets + market) * months + month;
+  }
+};
+
+/// Converts every quote of months [first, last] to its series' unit and buckets it. Throws InputError (file
+/// and line) when a quote's unit cannot be converted to its series' unit.
+[[nodiscard]] QuoteBuckets bucket_quotes(const PriceTable& table, const std::vector<SeriesSpec>& series, Month first,
+                                         Month last);
+
+/// Each market's value for each series and month: the statistic of its quotes (NaN without a quote).
+[[nodiscard]] std::vector<double> market_values(const QuoteBuckets& buckets, Statistic statistic);
+
+/// Aggregates market values (laid out as QuoteBuckets cells) level by level and fills the gaps.
+[[nodiscard]] PricePanel aggregate_panel(const std::vector<double>& market_values, const QuoteBuckets& buckets,
+                                         const std::vector<SeriesSpec>& series, const AreaTree& areas,
+                                         const PriceSettings& settings);
+
+/// bucket_quotes, market_values and aggregate_panel: converts, aggregates and fills over months [first, last].
 /// Throws InputError (file and line) when a quote's unit cannot be converted to its series' unit.
 [[nodiscard]] PricePanel build_price_panel(const PriceTable& table, const std::vector<SeriesSpec>& series,
                                            const AreaTree& areas, const PriceSettings& settings, Month first,

@@ -53,6 +53,29 @@ struct ComputeResult {
 /// Runs the methodology over the prices. `from`/`to` narrow the reported months (default: the first to the
 /// last month with a price of a basket item); months before `from` still feed carry-forward.
 /// Throws InputError when there is nothing to compute or a price is missing under `on_missing: error`.
+/// What does not change when only prices, the household, the basket quantities or the transfer rule
+/// change: the series, the areas, the quotes bucketed by market, the reported rows. Scenarios and
+/// bootstrap replicates evaluate one plan many times instead of re-reading and re-bucketing.
+struct ComputePlan {
+  std::vector<SeriesSpec> series;
+  AreaTree areas;
+  QuoteBuckets buckets;
+  Month first;  ///< the reported window
+  Month last;
+  std::vector<AreaMonth> rows;
+};
+
+/// Everything of compute() that depends only on the inputs and the methodology's basket items and levels.
+[[nodiscard]] ComputePlan plan_compute(const Methodology& methodology, const PriceTable& prices, const AreaFile* area_file,
+                                       std::optional<Month> from = std::nullopt, std::optional<Month> to = std::nullopt);
+
+/// Aggregates `market_values` (QuoteBuckets cells, e.g. market_values(plan.buckets, statistic) or shocked
+/// or resampled ones) along the plan's areas and costs the methodology's basket. The methodology must have
+/// the plan's basket items and levels; its household, quantities and transfer rule may differ.
+[[nodiscard]] ComputeResult evaluate_plan(const ComputePlan& plan, const Methodology& methodology,
+                                          const std::vector<double>& market_values, const Survey* survey = nullptr);
+
+/// plan_compute then evaluate_plan on the markets' own values.
 /// Expenditure components and a measured food share need the household `survey` (InputError without it).
 [[nodiscard]] ComputeResult compute(const Methodology& methodology, const PriceTable& prices, const AreaFile* area_file,
                                     std::optional<Month> from = std::nullopt, std::optional<Month> to = std::nullopt,
