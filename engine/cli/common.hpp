@@ -1,0 +1,83 @@
+#pragma once
+// What the `meb` commands share: exit codes, option parsing, reading a methodology's inputs once, and
+// computing it. Each command lives in its own file (compute, validate, compare, ...) and main.cpp dispatches.
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+#include "meb/compute.hpp"
+#include "meb/methodology.hpp"
+#include "meb/nutrition.hpp"
+#include "meb/outputs.hpp"
+#include "meb/prices.hpp"
+
+namespace meb::cli {
+
+namespace po = boost::program_options;
+
+// Exit codes, documented in the README.
+constexpr int kSuccess = 0;
+constexpr int kInternalError = 1;
+constexpr int kUsageError = 2;
+constexpr int kInputError = 3;
+constexpr int kMethodologyError = 4;
+constexpr int kOutputError = 5;
+
+/// A command line that cannot be run as written (exit code 2).
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+
+constexpr const char* kNoFoodComposition =
+    "nutrition not checked: no food composition table (use --food-composition or nutrition.food_composition)";
+
+/// "--from" and "--to": a month YYYY-MM. Throws UsageError otherwise.
+meb::Month month_option(const std::string& name, const std::string& text);
+po::variables_map parse(const po::options_description& options, const std::vector<std::string>& arguments);
+meb::InputRecord record_input(const std::string& role, const std::string& path, const std::string& content);
+/// Throws UsageError naming the first option of `names` that is absent.
+void require(const po::variables_map& values, std::initializer_list<const char*> names, const std::string& command);
+
+/// The nutrition check of the food basket, with the table given by --food-composition, else by the
+/// methodology's nutrition.food_composition; nothing when neither names one. The table is recorded as an
+/// input of `run` when one is given.
+std::optional<meb::NutritionReport> nutrition_check(const meb::Methodology& methodology, const po::variables_map& values,
+                                                    meb::RunRecord* run);
+
+/// Every input file read once per command, whatever the number of methodologies that use it.
+class FileCache {
+ public:
+  const std::string& content(const std::string& path);
+
+ private:
+  std::map<std::string, std::string> files_;
+};
+
+/// The options every computing command shares: the inputs and the months.
+void add_input_options(po::options_description& options);
+
+/// One methodology with everything it was computed from and its result.
+struct MethodologyRun {
+  meb::Methodology methodology;
+  meb::PriceTable prices;
+  meb::RunRecord run;
+  meb::ComputeResult result;
+};
+
+/// Reads a methodology and its inputs (through `files`, so each file is read once) and computes it.
+/// `household_size`, when given, replaces the household model by a fixed size (comparisons).
+MethodologyRun run_methodology(const std::string& methodology_path, const po::variables_map& values, FileCache& files,
+                               const std::vector<std::string>& command_line, std::optional<double> household_size);
+
+// The commands.
+int run_compute(const std::vector<std::string>& arguments, const std::vector<std::string>& command_line);
+int run_validate(const std::vector<std::string>& arguments);
+int run_compare(const std::vector<std::string>& arguments, const std::vector<std::string>& command_line);
+
+}  // namespace meb::cli
