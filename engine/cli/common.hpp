@@ -79,5 +79,7 @@ MethodologyRun run_methodology(const std::string& methodology_path, const po::va
 int run_compute(const std::vector<std::string>& arguments, const std::vector<std::string>& command_line);
 int run_validate(const std::vector<std::string>& arguments);
 int run_compare(const std::vector<std::string>& arguments, const std::vector<std::string>& command_line);
+int run_sensitivity(const std::vector<std::string>& arguments, const std::vector<std::string>& command_line);
+int run_scenario(const std::vector<std::string>& arguments, const std::vector<std::string>& command_line);
 
 }  // namespace meb::cli

@@ -6,6 +6,7 @@
 
 #include "common.hpp"
 #include "meb/error.hpp"
+#include "meb/scenario.hpp"
 #include "meb/version.hpp"
 
 using namespace meb::cli;
@@ -19,6 +20,8 @@ constexpr const char* kUsage =
     "  compute   SMEB, MEB and transfer value per area and month from price files and a methodology\n"
     "  validate  check a methodology file and print a summary of it\n"
     "  compare   run several methodologies on the same inputs and explain how far apart they land\n"
+    "  sensitivity  price elasticities, parameter changes and tornado data of the transfer value per area and month\n"
+    "  scenario  price shocks, inflation, seasons, household, transfer, basket and currency changes and sweeps against a baseline\n"
     "\n"
     "Run `meb <command> --help` for a command's options. `meb --version` prints the engine version.\n";
 
@@ -42,10 +45,15 @@ int main(int argc, char** argv) {
     if (command == "compute") return run_compute(arguments, command_line);
     if (command == "validate") return run_validate(arguments);
     if (command == "compare") return run_compare(arguments, command_line);
+    if (command == "sensitivity") return run_sensitivity(arguments, command_line);
+    if (command == "scenario") return run_scenario(arguments, command_line);
     throw UsageError("unknown command '" + command + "'");
   } catch (const UsageError& error) {
     std::cerr << "meb: usage error: " << error.what() << "\n\n" << kUsage;
     return kUsageError;
+  } catch (const meb::ScenarioError& error) {
+    std::cerr << "meb: scenario error:\n" << error.what() << "\n";
+    return kMethodologyError;
   } catch (const meb::MethodologyError& error) {
     std::cerr << "meb: methodology error:\n" << error.what() << "\n";
     return kMethodologyError;
