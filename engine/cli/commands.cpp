@@ -14,15 +14,18 @@ int run_compute(const std::vector<std::string>& arguments, const std::vector<std
   options.add_options()("help,h", "show this help")("methodology", po::value<std::string>(), "methodology YAML file")(
       "out", po::value<std::string>(), "output directory (created if needed)");
   add_input_options(options);
+  add_bootstrap_options(options);
   const po::variables_map values = parse(options, arguments);
   if (values.count("help")) {
     std::cout << "usage: meb compute --prices FILE [--prices FILE ...] --methodology FILE --out DIR\n"
                  "                   [--from YYYY-MM] [--to YYYY-MM] [--areas FILE] [--survey FILE]\n"
-                 "                   [--wide-mapping FILE] [--skip-bad-rows] [--food-composition CSV]\n\n"
+                 "                   [--wide-mapping FILE] [--skip-bad-rows] [--food-composition CSV]\n"
+                 "                   [--bootstrap N [--seed S] [--percentiles 5,50,95]]\n\n"
               << options;
     return kSuccess;
   }
   require(values, {"prices", "methodology", "out"}, "meb compute");
+  const std::optional<meb::BootstrapSettings> bootstrap_settings = bootstrap_option(values);
   const auto started = std::chrono::steady_clock::now();
   FileCache files;
   MethodologyRun computed =
@@ -31,7 +34,18 @@ int run_compute(const std::vector<std::string>& arguments, const std::vector<std
   const meb::ComputeResult& result = computed.result;
   meb::RunRecord& run = computed.run;
 
-  std::string transfer_values = meb::transfer_values_csv(methodology, result);
+  // Confidence intervals: markets and quotes resampled, the plan evaluated again per replicate (docs/uncertainty.md).
+  std::optional<meb::BootstrapResult> bootstrap;
+  if (bootstrap_settings) {
+    meb::BootstrapInputs inputs;
+    inputs.survey = computed.survey ? &*computed.survey : nullptr;
+    bootstrap = meb::bootstrap(computed.plan, methodology, *bootstrap_settings, inputs);
+    run.bootstrap = *bootstrap_settings;
+    run.bootstrap_exact_cells = bootstrap->exact_cells;
+    run.bootstrap_explicit_cells = bootstrap->explicit_cells;
+  }
+
+  std::string transfer_values = meb::transfer_values_csv(methodology, result, bootstrap ? &*bootstrap : nullptr);
   std::string basket_costs = meb::basket_costs_csv(methodology, result);
   run.outputs = {{"transfer_values.csv", result.rows.size()},
                  {"basket_costs.csv", result.rows.size() * result.lines.size()}};
@@ -46,8 +60,11 @@ int run_compute(const std::vector<std::string>& arguments, const std::vector<std
               << result.rows.size() << " area-months from " << result.first.to_string() << " to "
               << result.last.to_string() << "; " << result.count_by_status[0] << " line prices observed, "
               << result.count_by_status[1] + result.count_by_status[2] << " filled, " << result.count_by_status[3]
-              << " missing\n"
-              << "wrote " << out << "/transfer_values.csv, basket_costs.csv, manifest.json\n";
+              << " missing\n";
+    if (bootstrap)
+      std::cout << "bootstrap: " << bootstrap->settings.replicates << " replicates, seed " << bootstrap->settings.seed
+                << ", percentiles in transfer_values.csv\n";
+    std::cout << "wrote " << out << "/transfer_values.csv, basket_costs.csv, manifest.json\n";
     if (run.nutrition)
       std::cout << "nutrition: " << run.nutrition->warnings.size()
                 << " warning(s), figures in manifest.json under \"nutrition\"\n";

@@ -1,5 +1,7 @@
 #include "common.hpp"
 
+#include <limits>
+
 #include "meb/csv.hpp"
 #include "meb/error.hpp"
 #include "meb/sha256.hpp"
@@ -109,7 +111,7 @@ MethodologyRun run_methodology(const std::string& methodology_path, const po::va
     areas = meb::read_area_file(path);
     out.run.inputs.push_back(record_input("areas", path, files.content(path)));
   }
-  std::optional<meb::Survey> survey;
+  std::optional<meb::Survey>& survey = out.survey;
   if (meb::needs_survey(methodology)) {
     if (!values.count("survey"))
       throw UsageError("the methodology " + methodology_path +
@@ -121,8 +123,76 @@ MethodologyRun run_methodology(const std::string& methodology_path, const po::va
     out.run.survey_dropped = survey->dropped;
   }
   out.run.nutrition = nutrition_check(methodology, values, &out.run);
-  out.result = meb::compute(methodology, out.prices, areas ? &*areas : nullptr, from, to, survey ? &*survey : nullptr);
+  // meb::compute, with the plan kept for a bootstrap.
+  out.plan = meb::plan_compute(methodology, out.prices, areas ? &*areas : nullptr, from, to);
+  out.result = meb::evaluate_plan(out.plan, methodology, meb::market_values(out.plan.buckets, methodology.prices.statistic),
+                                  survey ? &*survey : nullptr);
   return out;
+}
+
+void add_bootstrap_options(po::options_description& options) {
+  options.add_options()(
+      "bootstrap", po::value<std::string>(),
+      "add bootstrap percentiles of SMEB, MEB and transfer value from N replicates (markets, then quotes, resampled)")(
+      "seed", po::value<std::string>(), "bootstrap seed, a whole number (default 1): the same seed gives the same bytes")(
+      "percentiles", po::value<std::string>(), "bootstrap percentiles, increasing, in [0, 100] (default 5,50,95)");
+}
+
+namespace {
+/// A whole number written in decimal digits only (no sign, no exponent), at most 2^64 - 1.
+std::optional<std::uint64_t> parse_whole(const std::string& text) {
+  if (text.empty() || text.size() > 20 || text.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  std::uint64_t value = 0;
+  for (const char c : text) {
+    const auto digit = static_cast<std::uint64_t>(c - '0');
+    if (value > (std::numeric_limits<std::uint64_t>::max() - digit) / 10) return std::nullopt;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+}  // namespace
+
+std::optional<meb::BootstrapSettings> bootstrap_option(const po::variables_map& values) {
+  if (!values.count("bootstrap")) {
+    for (const char* name : {"seed", "percentiles"})
+      if (values.count(name)) throw UsageError(std::string("--") + name + " needs --bootstrap N");
+    return std::nullopt;
+  }
+  meb::BootstrapSettings settings;
+  const std::string replicates = values["bootstrap"].as<std::string>();
+  const auto count = parse_whole(replicates);
+  if (!count || *count == 0)
+    throw UsageError("--bootstrap expects a number of replicates of at least 1, got '" + replicates + "'");
+  settings.replicates = static_cast<std::size_t>(*count);
+  if (values.count("seed")) {
+    const std::string seed = values["seed"].as<std::string>();
+    const auto parsed = parse_whole(seed);
+    if (!parsed) throw UsageError("--seed expects a whole number from 0 to 18446744073709551615, got '" + seed + "'");
+    settings.seed = *parsed;
+  }
+  if (values.count("percentiles")) {
+    const std::string text = values["percentiles"].as<std::string>();
+    settings.percentiles.clear();
+    std::size_t begin = 0;
+    while (true) {
+      const std::size_t comma = text.find(',', begin);
+      const std::string item(
+          meb::detail::trim(text.substr(begin, comma == std::string::npos ? std::string::npos : comma - begin)));
+      double value = 0.0;
+      if (!meb::detail::parse_double(item, value))
+        throw UsageError("--percentiles expects numbers separated by commas such as 5,50,95, got '" + text + "'");
+      settings.percentiles.push_back(value);
+      if (comma == std::string::npos) break;
+      begin = comma + 1;
+    }
+  }
+  try {
+    meb::validate(settings);
+  } catch (const std::invalid_argument& error) {
+    const std::string given = values.count("percentiles") ? values["percentiles"].as<std::string>() : "5,50,95";
+    throw UsageError("--percentiles " + given + ": " + error.what());
+  }
+  return settings;
 }
 
 void require(const po::variables_map& values, std::initializer_list<const char*> names, const std::string& command) {

@@ -9,11 +9,13 @@
 
 #include <boost/program_options.hpp>
 
+#include "meb/bootstrap.hpp"
 #include "meb/compute.hpp"
 #include "meb/methodology.hpp"
 #include "meb/nutrition.hpp"
 #include "meb/outputs.hpp"
 #include "meb/prices.hpp"
+#include "meb/survey.hpp"
 
 namespace meb::cli {
 
@@ -67,6 +69,8 @@ struct MethodologyRun {
   meb::Methodology methodology;
   meb::PriceTable prices;
   meb::RunRecord run;
+  meb::ComputePlan plan;               ///< what `result` was evaluated from (a bootstrap evaluates it again)
+  std::optional<meb::Survey> survey;   ///< when the methodology reads one
   meb::ComputeResult result;
 };
 
@@ -74,6 +78,14 @@ struct MethodologyRun {
 /// `household_size`, when given, replaces the household model by a fixed size (comparisons).
 MethodologyRun run_methodology(const std::string& methodology_path, const po::variables_map& values, FileCache& files,
                                const std::vector<std::string>& command_line, std::optional<double> household_size);
+
+/// `--bootstrap N`, `--seed S` and `--percentiles LIST`: confidence intervals (docs/uncertainty.md).
+void add_bootstrap_options(po::options_description& options);
+
+/// The bootstrap the options ask for; nothing without --bootstrap. Throws UsageError naming the option and the
+/// value: N not a whole number of at least 1, a seed that is not a whole number, percentiles outside [0, 100], not
+/// numbers or not increasing, --seed or --percentiles without --bootstrap.
+std::optional<meb::BootstrapSettings> bootstrap_option(const po::variables_map& values);
 
 // The commands.
 int run_compute(const std::vector<std::string>& arguments, const std::vector<std::string>& command_line);

@@ -5,8 +5,6 @@
 #include <cmath>
 #include <iostream>
 #include <memory>
-#include <sstream>
-#include <stdexcept>
 
 #include "common.hpp"
 #include "meb/bootstrap.hpp"
@@ -39,19 +37,6 @@ struct ScenarioRun {
   std::vector<meb::BootstrapResult> bootstrap;  ///< per point
 };
 
-std::vector<double> parse_percentiles(const std::string& text) {
-  std::vector<double> values;
-  std::stringstream stream(text);
-  std::string item;
-  while (std::getline(stream, item, ',')) {
-    double value = 0.0;
-    if (!meb::detail::parse_double(meb::detail::trim(item), value))
-      throw UsageError("--percentiles expects numbers separated by commas such as 5,50,95, got '" + text + "'");
-    values.push_back(value);
-  }
-  return values;
-}
-
 /// Reads the price files for a methodology's basket (a scenario that adds a commodity reads them again for it).
 meb::PriceTable read_prices_for(const meb::Methodology& methodology, const po::variables_map& values, FileCache& files) {
   meb::PriceTable table;
@@ -67,11 +52,9 @@ int run_scenario(const std::vector<std::string>& arguments, const std::vector<st
   options.add_options()("help,h", "show this help")(
       "scenario", po::value<std::vector<std::string>>()->composing(), "scenario YAML file; repeat for several")(
       "out", po::value<std::string>(), "output directory (created if needed)")(
-      "threads", po::value<unsigned>()->default_value(0), "threads for sweep points and replicates (0: every core)")(
-      "bootstrap", po::value<std::size_t>(), "add bootstrap percentiles from N replicates to every point")(
-      "seed", po::value<std::uint64_t>()->default_value(1), "bootstrap seed: the same seed gives the same bytes")(
-      "percentiles", po::value<std::string>()->default_value("5,50,95"), "bootstrap percentiles, e.g. 5,50,95");
+      "threads", po::value<unsigned>()->default_value(0), "threads for sweep points and replicates (0: every core)");
   add_input_options(options);
+  add_bootstrap_options(options);
   const po::variables_map values = parse(options, arguments);
   if (values.count("help")) {
     std::cout << "usage: meb scenario --scenario S.yaml [--scenario ...] --prices FILE [--prices FILE ...] --out DIR\n"
@@ -86,19 +69,8 @@ int run_scenario(const std::vector<std::string>& arguments, const std::vector<st
   const std::optional<meb::Month> to =
       values.count("to") ? std::optional<meb::Month>(month_option("to", values["to"].as<std::string>())) : std::nullopt;
   if (from && to && *to < *from) throw UsageError("--to " + to->to_string() + " is before --from " + from->to_string());
-  std::optional<meb::BootstrapSettings> bootstrap;
-  if (values.count("bootstrap")) {
-    bootstrap = meb::BootstrapSettings{};
-    bootstrap->replicates = values["bootstrap"].as<std::size_t>();
-    bootstrap->seed = values["seed"].as<std::uint64_t>();
-    bootstrap->percentiles = parse_percentiles(values["percentiles"].as<std::string>());
-    bootstrap->threads = values["threads"].as<unsigned>();
-    try {
-      meb::validate(*bootstrap);
-    } catch (const std::invalid_argument& error) {
-      throw UsageError(std::string("--bootstrap: ") + error.what());
-    }
-  }
+  std::optional<meb::BootstrapSettings> bootstrap = bootstrap_option(values);
+  if (bootstrap) bootstrap->threads = values["threads"].as<unsigned>();
   const auto started = std::chrono::steady_clock::now();
 
   FileCache files;
@@ -285,10 +257,11 @@ int run_scenario(const std::vector<std::string>& arguments, const std::vector<st
   json.end_array();
   json.key("bootstrap");
   if (bootstrap) {
-    json.begin_object().key("replicates").value(bootstrap->replicates).key("seed").value(std::to_string(bootstrap->seed));
+    json.begin_object().key("replicates").value(bootstrap->replicates).key("seed").value(static_cast<std::size_t>(bootstrap->seed));
     json.key("percentiles").begin_array();
     for (const double p : bootstrap->percentiles) json.value(p);
     json.end_array();
+    json.key("percentile_definition").value("Hyndman & Fan type 7 (linear interpolation between order statistics)");
     json.key("method").value(meb::describe_bootstrap_method(*bootstrap));
     json.key("currency").value("with a currency change, percentiles of the unrounded transfer value, converted, then rounded by the currency change's round");
     json.end_object();

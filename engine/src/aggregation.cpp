@@ -174,25 +174,46 @@ PricePanel aggregate_panel(const std::vector<double>& market_value, const QuoteB
   panel.source_month.assign(n_cells, -1);
   if (n_months == 0 || n_series == 0) return panel;
 
-  // 3. Observed values, level by level: each level from the observed values of the level below.
+  // 3. Observed values, level by level: the first level from the market values, each level above from the
+  // observed values of the level below (detail::aggregate_above_first_level, with the fill).
   const auto min_obs = static_cast<std::size_t>(settings.min_observations);
   std::vector<double> scratch;
-  for (std::size_t step = 0; step < tree.by_level.size(); ++step) {
+  for (std::size_t s = 0; s < n_series && !tree.by_level.empty(); ++s) {
+    for (const std::int32_t a : tree.by_level[0]) {
+      const Area& area = tree.areas[static_cast<std::size_t>(a)];
+      for (std::size_t t = 0; t < n_months; ++t) {
+        scratch.clear();
+        for (const std::int32_t m : area.markets) {
+          const double v = market_value[(s * n_markets + static_cast<std::size_t>(m)) * n_months + t];
+          if (!std::isnan(v)) scratch.push_back(v);
+        }
+        const std::size_t cc = panel.cell(s, static_cast<std::size_t>(a), t);
+        panel.observations[cc] = static_cast<std::int32_t>(scratch.size());
+        if (scratch.empty() || scratch.size() < min_obs) continue;
+        panel.value[cc] = combine(settings.statistic, scratch.data(), scratch.size());
+        panel.status[cc] = PriceStatus::observed;
+      }
+    }
+  }
+  detail::aggregate_above_first_level(panel, tree, settings);
+  return panel;
+}
+
+void detail::aggregate_above_first_level(PricePanel& panel, const AreaTree& tree, const PriceSettings& settings) {
+  const std::size_t n_series = panel.series.size();
+  const std::size_t n_months = panel.months;
+  if (n_months == 0 || n_series == 0) return;
+  const auto min_obs = static_cast<std::size_t>(settings.min_observations);
+  std::vector<double> scratch;
+  for (std::size_t step = 1; step < tree.by_level.size(); ++step) {
     for (std::size_t s = 0; s < n_series; ++s) {
       for (const std::int32_t a : tree.by_level[step]) {
         const Area& area = tree.areas[static_cast<std::size_t>(a)];
         for (std::size_t t = 0; t < n_months; ++t) {
           scratch.clear();
-          if (step == 0) {
-            for (const std::int32_t m : area.markets) {
-              const double v = market_value[(s * n_markets + static_cast<std::size_t>(m)) * n_months + t];
-              if (!std::isnan(v)) scratch.push_back(v);
-            }
-          } else {
-            for (const std::int32_t child : area.children) {
-              const std::size_t cc = panel.cell(s, static_cast<std::size_t>(child), t);
-              if (panel.status[cc] == PriceStatus::observed) scratch.push_back(panel.value[cc]);
-            }
+          for (const std::int32_t child : area.children) {
+            const std::size_t cc = panel.cell(s, static_cast<std::size_t>(child), t);
+            if (panel.status[cc] == PriceStatus::observed) scratch.push_back(panel.value[cc]);
           }
           if (scratch.empty() || scratch.size() < min_obs) {
             panel.observations[panel.cell(s, static_cast<std::size_t>(a), t)] = static_cast<std::int32_t>(scratch.size());
@@ -208,7 +229,7 @@ PricePanel aggregate_panel(const std::vector<double>& market_value, const QuoteB
   }
 
   // 4. Fill, in the declared order, from observed values only: a filled value is never a source.
-  if (settings.fill.empty()) return panel;
+  if (settings.fill.empty()) return;
   for (std::size_t s = 0; s < n_series; ++s) {
     for (std::size_t a = 0; a < panel.areas; ++a) {
       const std::int32_t parent = tree.areas[a].parent;
@@ -242,7 +263,6 @@ PricePanel aggregate_panel(const std::vector<double>& market_value, const QuoteB
       }
     }
   }
-  return panel;
 }
 
 }  // namespace meb

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <stdexcept>
@@ -51,9 +52,9 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::uint64_t kGolden = 0x9e3779b97f4a7c15ULL;  // splitmix64's increment (Steele, Lea, Flood 2014)
 constexpr std::size_t kMaxTable = 4096;  // support points of a cell's exact table; larger cells draw explicitly
-constexpr std::size_t kMaxSupportForPairs = 1024;
+constexpr std::size_t kMaxSupportForPairs = 1024;  // distinct quotes of an even-count market: its pairs are quadratic
 constexpr std::size_t kMaxExactDraws = 500;  // binomial coefficients stay far from overflow
-constexpr std::size_t kBlock = 32;           // replicates a thread draws cell by cell, so each table stays in cache
+
 constexpr std::size_t kMaxAlternatives = 16;  // as price_line
 
 __extension__ typedef unsigned __int128 Wide;
@@ -140,7 +141,9 @@ void append_alias_table(const std::vector<double>& probabilities, std::vector<Al
 inline std::uint32_t alias_draw(const AliasColumn* columns, std::uint32_t size, std::uint64_t number) {
   const Wide product = static_cast<Wide>(number) * size;
   const AliasColumn& column = columns[static_cast<std::size_t>(product >> 64)];
-  return static_cast<std::uint64_t>(product) < column.threshold ? column.own : column.alias;
+  // Branch-free: the coin is a fair toss, so a branch would be mispredicted half the time.
+  const std::uint32_t keep = 0U - static_cast<std::uint32_t>(static_cast<std::uint64_t>(product) < column.threshold);
+  return column.alias ^ ((column.own ^ column.alias) & keep);
 }
 
 /// A uniform double in [0, 1) from the top 53 bits.
@@ -148,7 +151,9 @@ inline double unit_interval(std::uint64_t number) { return static_cast<double>(n
 
 /// Reused buffers: building ~10^5 small distributions must not allocate for each.
 struct Scratch {
-  std::vector<std::pair<double, double>> outcomes;
+  std::vector<std::pair<double, double>> outcomes, mixture;
+  detail::Discrete own, market_value, drawn;
+  std::vector<double> probabilities, tie, split, tail;
   std::vector<double> F, at_least, above, powers_p, powers_q, choose, lower, scaled;
   std::vector<std::uint32_t> small, large;
 };
@@ -323,25 +328,21 @@ struct MarketQuotes {
 };
 
 struct FirstCell {
-  std::uint64_t id;  ///< the cell's index in the price panel: what its random numbers are keyed by
+  std::uint64_t id;  ///< the cell's index in the price panel: its random numbers are keyed by it
+  std::uint32_t node;
   std::uint32_t market_begin;
   std::uint32_t market_count;
-  std::uint32_t table_begin;  ///< into the alias columns and the support values
-  std::uint32_t table_size;   ///< 0: drawn explicitly
-  std::uint32_t pair_begin;   ///< the mean of the two middle draws: into the pair points; else kNoPair
+  std::uint32_t support_begin;  ///< into the support values (and tails, for a pair cell)
+  std::uint32_t support_size;   ///< 0: drawn explicitly
+  std::uint32_t column_begin;   ///< into the alias columns
+  bool pairs;                   ///< the mean of the two middle draws (a median of an even number of markets)
 };
-
-/// A support point of a cell whose value is the mean of its two middle draws (a median of an even count).
-struct PairPoint {
-  double tie;    ///< P(X_(j+1) = x_a | X_(j) = x_a)
-  double kappa;  ///< tail_a / (1 - tie)
-  double tail;   ///< P(X > x_a)^j
-};
-constexpr std::uint32_t kNoPair = std::numeric_limits<std::uint32_t>::max();
 
 struct HigherNode {
+  std::uint32_t node;
   std::uint32_t child_begin;
   std::uint32_t child_count;
+  std::uint32_t network;  ///< index of the comparator network for child_count values
 };
 
 struct Term {
@@ -349,7 +350,7 @@ struct Term {
   Kind kind = Kind::constant;
   bool in_food = false;
   std::uint32_t index = 0;      ///< node: the node; composite: the composite
-  double factor = 0.0;          ///< node: series units per line unit; constant: the price; food_share: the multiplier
+  double factor = 0.0;          ///< node: series units per line unit; constant: the price; food_share: 1/share - 1
   double before_food = kNaN;    ///< constant: the price the food total sees (NaN for a survey line, as evaluate_plan)
   double meb_weight = 0.0;      ///< monthly quantity × mark-up
   double smeb_weight = 0.0;     ///< the same × the SMEB tier mask
@@ -369,20 +370,131 @@ struct Composite {
 };
 
 struct RowSpec {
+  std::uint32_t row;  ///< index in the plan's rows
   std::uint32_t term_begin;
   std::uint32_t term_count;
   bool has_food_share;
 };
 
-/// Flat index arrays built once from the plan and the point estimate: first-level cells with their
-/// markets' quote ranges (and exact tables), the higher levels' child lists, and the rows' terms.
+/// What one month of the panel holds, in evaluation order: its first-level cells, the cells above, its rows.
+/// A row only reads its own month and earlier ones (carry-forward looks back), so months run in order and the
+/// working set stays one month wide.
+struct MonthSpan {
+  std::uint32_t first_begin = 0, first_end = 0;
+  std::uint32_t higher_begin = 0, higher_end = 0;
+  std::uint32_t row_begin = 0, row_end = 0;
+};
+
+/// A comparator network leaving in place the order statistics a statistic needs: Batcher's merge exchange
+/// (Knuth, TAOCP vol. 3, 5.2.2, Algorithm M) sorts any n; for the median, comparators that cannot reach the
+/// middle positions are pruned. Run on many replicates at once, it has no data-dependent branch.
+std::vector<std::pair<std::uint32_t, std::uint32_t>> make_network(std::size_t n, Statistic statistic) {
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> all;
+  if (n < 2 || statistic == Statistic::min) return all;
+  std::size_t t = 0;
+  while ((std::size_t{1} << t) < n) ++t;
+  for (std::size_t p = std::size_t{1} << (t - 1); p > 0; p >>= 1) {
+    std::size_t q = std::size_t{1} << (t - 1), r = 0, d = p;
+    while (true) {
+      for (std::size_t i = 0; i + d < n; ++i)
+        if ((i & p) == r) all.emplace_back(static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(i + d));
+      if (q == p) break;
+      d = q - p;
+      q >>= 1;
+      r = p;
+    }
+  }
+  if (statistic != Statistic::median) return all;  // the mean sums the sorted values, as combine does
+  std::vector<char> needed(n, 0);
+  needed[n / 2] = 1;
+  if (n % 2 == 0) needed[n / 2 - 1] = 1;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> kept;
+  for (auto it = all.rbegin(); it != all.rend(); ++it) {
+    if (!needed[it->first] && !needed[it->second]) continue;
+    kept.push_back(*it);
+    needed[it->first] = needed[it->second] = 1;
+  }
+  std::reverse(kept.begin(), kept.end());
+  return kept;
+}
+
+/// The exact tables of first-level cells: support values, tails (pair cells) and alias columns.
+struct ExactTables {
+  std::vector<AliasColumn> columns;
+  std::vector<double> support;
+  std::vector<double> tails;  ///< indexed like the support (0 for a cell that is not a pair cell)
+};
+
+/// The exact distribution of a first-level cell's resampled value, when it is small enough: each market's
+/// resampled value (closed forms of resampled_statistic), their mixture (a market drawn uniformly), then the
+/// area's statistic of market_count draws from the mixture, as alias tables appended to `tables`.
+void build_exact(FirstCell& cell, const MarketQuotes* markets, const double* prices, Statistic statistic,
+                 ExactTables& tables, Scratch& scratch) {
+  if (statistic == Statistic::mean || cell.market_count > kMaxExactDraws) return;
+  scratch.mixture.clear();
+  for (std::uint32_t i = 0; i < cell.market_count; ++i) {
+    const MarketQuotes& market = markets[cell.market_begin + i];
+    if (market.count > kMaxExactDraws) return;
+    scratch.outcomes.clear();
+    for (std::uint32_t q = 0; q < market.count; ++q) scratch.outcomes.emplace_back(prices[market.begin + q], 1.0);
+    merge_into(scratch.outcomes, scratch.own);
+    if (statistic == Statistic::median && market.count % 2 == 0 && scratch.own.values.size() > kMaxSupportForPairs) return;
+    resampled_into(statistic, scratch.own, market.count, scratch, scratch.market_value);
+    const detail::Discrete& value = scratch.market_value;
+    for (std::size_t k = 0; k < value.values.size(); ++k) {
+      const double v = market.mapped ? value.values[k] * market.scale + market.shift : value.values[k];
+      scratch.mixture.emplace_back(v, value.probabilities[k] / static_cast<double>(cell.market_count));
+    }
+  }
+  detail::Discrete& drawn = scratch.drawn;
+  merge_into(scratch.mixture, drawn);
+  const std::size_t m = drawn.values.size();
+  const std::size_t n = cell.market_count;
+  if (m > kMaxTable) return;
+  cell.support_begin = static_cast<std::uint32_t>(tables.support.size());
+  cell.support_size = static_cast<std::uint32_t>(m);
+  cell.column_begin = static_cast<std::uint32_t>(tables.columns.size());
+  tables.support.insert(tables.support.end(), drawn.values.begin(), drawn.values.end());
+  tails(drawn, scratch);
+  std::vector<double>& probabilities = scratch.probabilities;
+  probabilities.resize(m);
+  if (n == 1 || m == 1) {
+    probabilities = drawn.probabilities;
+  } else if (statistic == Statistic::min) {
+    for (std::size_t i = 0; i < m; ++i)
+      probabilities[i] = std::pow(scratch.at_least[i], static_cast<double>(n)) - std::pow(scratch.above[i], static_cast<double>(n));
+  } else if (n % 2 == 1) {
+    binomial_row(n, scratch.choose);
+    order_statistic(drawn, n, (n + 1) / 2, scratch, probabilities);
+  } else {
+    binomial_row(n, scratch.choose);
+    middle_pair(drawn, n, scratch, scratch.tie, scratch.split, scratch.tail);
+    cell.pairs = true;
+    probabilities.resize(2 * m);
+    for (std::size_t a = 0; a < m; ++a) {
+      probabilities[2 * a] = std::max(scratch.split[a], 0.0);
+      probabilities[2 * a + 1] = std::max(scratch.tie[a], 0.0);
+    }
+    tables.tails.insert(tables.tails.end(), scratch.tail.begin(), scratch.tail.end());
+  }
+  if (!cell.pairs) tables.tails.resize(tables.support.size(), 0.0);
+  append_alias_table(probabilities, tables.columns, scratch.scaled, scratch.small, scratch.large);
+}
+
+/// Flat index arrays built once from the plan and the point estimate: first-level cells with their markets'
+/// quote ranges (and exact tables), the cells above with their children, the rows' terms; then replicates run
+/// in lanes: values[node × lanes + b] holds node's value in replicate b of a block.
 class Kernel {
  public:
-  Kernel(const ComputePlan& plan, const Methodology& methodology, const BootstrapInputs& inputs, BootstrapSampler sampler)
-      : plan_(plan), methodology_(methodology) {
-    const Statistic statistic = methodology.prices.statistic;
-    statistic_ = statistic;
-    std::vector<double> point_values = market_values(plan.buckets, statistic);
+  /// Replicates of a block: one read of a cell's table serves them all. Fewer when the plan is so large that
+  /// the block's node values would pass kValueBudget bytes per thread.
+  static constexpr std::size_t kMaxLanes = 64;
+  static constexpr std::size_t kValueBudget = std::size_t{64} << 20;
+
+  Kernel(const ComputePlan& plan, const Methodology& methodology, const BootstrapInputs& inputs, BootstrapSampler sampler,
+         unsigned threads)
+      : plan_(plan), methodology_(methodology), statistic_(methodology.prices.statistic) {
+    std::vector<double> point_values = market_values(plan.buckets, statistic_);
     if (inputs.market_scale || inputs.market_shift)
       for (std::size_t c = 0; c < point_values.size(); ++c) point_values[c] = mapped(point_values[c], inputs, c);
     const ComputeResult point = evaluate_plan(plan, methodology, point_values, inputs.survey);
@@ -391,13 +503,17 @@ class Kernel {
     std::vector<int> step_of(plan.areas.areas.size(), -1);
     for (std::size_t step = 0; step < plan.areas.by_level.size(); ++step)
       for (const std::int32_t a : plan.areas.by_level[step]) step_of[static_cast<std::size_t>(a)] = static_cast<int>(step);
+    auto month_of = [&](std::size_t cell) { return cell % panel.months; };
+    auto area_of = [&](std::size_t cell) { return (cell / panel.months) % panel.areas; };
+    auto series_of = [&](std::size_t cell) { return cell / panel.months / panel.areas; };
 
-    // Which observed panel cells the rows read, through the fill and up the levels.
-    node_of_cell_.assign(panel.value.size(), kUnset);
+    // Which observed panel cells the rows read, through the fill and up the levels. The fill pattern does not
+    // change between replicates: a replicate draws as many markets as have a price, so the same cells are observed.
+    std::vector<std::uint32_t> node_of_cell(panel.value.size(), kUnset);
     std::vector<std::size_t> needed;
     auto need = [&](std::size_t cell) {
-      if (node_of_cell_[cell] != kUnset) return;
-      node_of_cell_[cell] = 0;
+      if (node_of_cell[cell] != kUnset) return;
+      node_of_cell[cell] = 0;
       needed.push_back(cell);
     };
     auto resolve = [&](std::size_t series, std::size_t area, std::size_t month) {
@@ -410,17 +526,18 @@ class Kernel {
       return cell;
     };
 
-    // Row terms, in line order (the order evaluate_plan sums them in), with cell references for now.
+    // Row terms, in line order (the order evaluate_plan sums them in), with panel cells for now.
     const std::size_t n_lines = point.lines.size();
     const bool has_food_share_line = std::any_of(point.lines.begin(), point.lines.end(), [](const CostLine& line) {
       return line.kind == CostLine::Kind::food_share;
     });
-    std::vector<std::size_t> term_cell;  // per term (node) or per alternative: the panel cell
-    std::vector<std::size_t> alternative_cell;
+    std::vector<std::size_t> term_cell, alternative_cell;
+    std::vector<RowSpec> rows;
     for (std::size_t r = 0; r < point.rows.size(); ++r) {
       const auto area = static_cast<std::size_t>(point.rows[r].area);
       const std::size_t month = point.rows[r].month;
-      RowSpec row{static_cast<std::uint32_t>(terms_.size()), static_cast<std::uint32_t>(n_lines), false};
+      RowSpec row{static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(terms_.size()),
+                  static_cast<std::uint32_t>(n_lines), false};
       double point_food = 0.0;
       for (std::size_t l = 0; l < n_lines; ++l) {
         const CostLine& line = point.lines[l];
@@ -456,7 +573,10 @@ class Kernel {
           }
           case CostLine::Kind::priced:
           case CostLine::Kind::composite: {
-            if (price.status == PriceStatus::missing) break;  // a constant NaN: the pattern is fixed
+            if (price.status == PriceStatus::missing) {
+              term.factor = kNaN;  // a constant NaN: which prices are missing does not change between replicates
+              break;
+            }
             if (price.priced_as >= 0) {
               std::size_t k = 0;
               while (line.substitutes[k] != price.priced_as) ++k;
@@ -484,49 +604,46 @@ class Kernel {
           }
         }
         if (term.in_food && has_food_share_line) {
-          const double seen = line.kind == CostLine::Kind::priced || line.kind == CostLine::Kind::composite ||
-                                      line.kind == CostLine::Kind::stated
-                                  ? price.price
-                                  : kNaN;
-          point_food += line.monthly_quantity * seen * line.markup_factor;
+          const bool market_or_stated = line.kind == CostLine::Kind::priced ||
+                                        line.kind == CostLine::Kind::composite || line.kind == CostLine::Kind::stated;
+          point_food += line.monthly_quantity * (market_or_stated ? price.price : kNaN) * line.markup_factor;
         }
         terms_.push_back(term);
         term_cell.push_back(cell);
       }
-      rows_.push_back(row);
+      rows.push_back(row);
     }
 
     // Up the levels: an observed cell above the first level is the statistic of its children's observed values.
     for (std::size_t i = 0; i < needed.size(); ++i) {
       const std::size_t cell = needed[i];
-      const std::size_t month = cell % panel.months;
-      const std::size_t area = (cell / panel.months) % panel.areas;
-      const std::size_t series = cell / panel.months / panel.areas;
-      if (step_of[area] <= 0) continue;
-      for (const std::int32_t child : plan.areas.areas[area].children) {
-        const std::size_t child_cell = panel.cell(series, static_cast<std::size_t>(child), month);
+      if (step_of[area_of(cell)] <= 0) continue;
+      for (const std::int32_t child : plan.areas.areas[area_of(cell)].children) {
+        const std::size_t child_cell = panel.cell(series_of(cell), static_cast<std::size_t>(child), month_of(cell));
         if (panel.status[child_cell] == PriceStatus::observed) need(child_cell);
       }
     }
-    // Nodes bottom-up: first-level cells (in panel order, so tables are read in memory order), then each level.
+    // Nodes month by month, each month bottom-up; first-level cells in panel order, so tables are read in order.
     std::sort(needed.begin(), needed.end(), [&](std::size_t a, std::size_t b) {
-      const int sa = step_of[(a / panel.months) % panel.areas], sb = step_of[(b / panel.months) % panel.areas];
+      if (month_of(a) != month_of(b)) return month_of(a) < month_of(b);
+      const int sa = step_of[area_of(a)], sb = step_of[area_of(b)];
       return sa != sb ? sa < sb : a < b;
     });
-    for (std::size_t i = 0; i < needed.size(); ++i) node_of_cell_[needed[i]] = static_cast<std::uint32_t>(i);
+    for (std::size_t i = 0; i < needed.size(); ++i) node_of_cell[needed[i]] = static_cast<std::uint32_t>(i);
     node_count_ = needed.size();
     for (std::size_t t = 0; t < terms_.size(); ++t)
-      if (terms_[t].kind == Term::Kind::node) terms_[t].index = node_of_cell_[term_cell[t]];
-    for (std::size_t k = 0; k < alternatives_.size(); ++k) alternatives_[k].node = node_of_cell_[alternative_cell[k]];
+      if (terms_[t].kind == Term::Kind::node) terms_[t].index = node_of_cell[term_cell[t]];
+    for (std::size_t k = 0; k < alternatives_.size(); ++k) alternatives_[k].node = node_of_cell[alternative_cell[k]];
 
+    months_.assign(panel.months, MonthSpan{});
     const QuoteBuckets& buckets = plan.buckets;
-    Scratch scratch;
     for (const std::size_t cell : needed) {
-      const std::size_t month = cell % panel.months;
-      const std::size_t area = (cell / panel.months) % panel.areas;
-      const std::size_t series = cell / panel.months / panel.areas;
+      const std::size_t month = month_of(cell), area = area_of(cell), series = series_of(cell);
+      MonthSpan& span = months_[month];
+      const std::uint32_t node = node_of_cell[cell];
       if (step_of[area] == 0) {
-        FirstCell first{cell, static_cast<std::uint32_t>(markets_.size()), 0, 0, 0, kNoPair};
+        if (span.first_begin == span.first_end) span.first_begin = span.first_end = static_cast<std::uint32_t>(first_.size());
+        FirstCell first{cell, node, static_cast<std::uint32_t>(markets_.size()), 0, 0, 0, 0, false};
         for (const std::int32_t m : plan.areas.areas[area].markets) {
           const std::size_t bucket = buckets.cell(series, static_cast<std::size_t>(m), month);
           const std::uint32_t begin = buckets.offsets[bucket], end = buckets.offsets[bucket + 1];
@@ -538,147 +655,79 @@ class Kernel {
         }
         first.market_count = static_cast<std::uint32_t>(markets_.size()) - first.market_begin;
         max_markets_ = std::max<std::size_t>(max_markets_, first.market_count);
-        if (sampler == BootstrapSampler::exact) build_exact(first, scratch);
-        (first.table_size > 0 ? exact_cells_ : explicit_cells_) += 1;
         first_.push_back(first);
+        span.first_end = static_cast<std::uint32_t>(first_.size());
       } else {
-        HigherNode node{static_cast<std::uint32_t>(children_.size()), 0};
+        if (span.higher_begin == span.higher_end)
+          span.higher_begin = span.higher_end = static_cast<std::uint32_t>(higher_.size());
+        HigherNode higher{node, static_cast<std::uint32_t>(children_.size()), 0, 0};
         for (const std::int32_t child : plan.areas.areas[area].children) {
           const std::size_t child_cell = panel.cell(series, static_cast<std::size_t>(child), month);
           if (panel.status[child_cell] != PriceStatus::observed) continue;
-          children_.push_back(node_of_cell_[child_cell]);
-          ++node.child_count;
+          children_.push_back(node_of_cell[child_cell]);
+          ++higher.child_count;
         }
-        max_children_ = std::max<std::size_t>(max_children_, node.child_count);
-        higher_.push_back(node);
+        higher.network = network_for(higher.child_count);
+        max_children_ = std::max<std::size_t>(max_children_, higher.child_count);
+        higher_.push_back(higher);
+        span.higher_end = static_cast<std::uint32_t>(higher_.size());
       }
     }
+    if (sampler == BootstrapSampler::exact) build_tables(threads);
+    for (const FirstCell& first : first_) (first.support_size > 0 ? exact_cells_ : explicit_cells_) += 1;
+    // Rows by month (stable: the plan's order within a month).
+    std::stable_sort(rows.begin(), rows.end(), [&](const RowSpec& a, const RowSpec& b) {
+      return point.rows[a.row].month < point.rows[b.row].month;
+    });
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      MonthSpan& span = months_[point.rows[rows[i].row].month];
+      if (span.row_begin == span.row_end) span.row_begin = span.row_end = static_cast<std::uint32_t>(i);
+      span.row_end = static_cast<std::uint32_t>(i + 1);
+    }
+    rows_ = std::move(rows);
+    row_count_ = point.rows.size();
     max_terms_ = n_lines;
     as_zero_ = methodology.prices.on_missing == OnMissing::zero;
     has_smeb_ = methodology.basket.has_smeb_lines();
     total_markup_ = 1.0 + methodology.basket.markup_percent / 100.0;
+    lanes_ = std::clamp<std::size_t>(kValueBudget / (std::max<std::size_t>(node_count_, 1) * sizeof(double)), 1, kMaxLanes);
   }
 
   [[nodiscard]] std::size_t nodes() const { return node_count_; }
-  [[nodiscard]] std::size_t rows() const { return rows_.size(); }
+  [[nodiscard]] std::size_t lanes() const { return lanes_; }
+  [[nodiscard]] std::size_t rows() const { return row_count_; }
   [[nodiscard]] std::size_t exact_cells() const { return exact_cells_; }
   [[nodiscard]] std::size_t explicit_cells() const { return explicit_cells_; }
 
-  /// Per-thread buffers, allocated once.
+  /// Per-thread buffers, allocated once: the node values of a block of replicates and the scratch of each stage.
   struct Workspace {
-    std::vector<double> quotes, markets, children, prices;
+    std::vector<double> values, quotes, markets, network, prices, smeb, meb, food, limit;
+    std::vector<std::uint32_t> lower, tie;
   };
   [[nodiscard]] Workspace workspace() const {
     Workspace work;
+    work.values.resize(std::max<std::size_t>(node_count_, 1) * lanes_);
     work.quotes.resize(std::max<std::size_t>(max_quotes_, 1));
     work.markets.resize(std::max<std::size_t>(max_markets_, 1));
-    work.children.resize(std::max<std::size_t>(max_children_, 1));
-    work.prices.resize(std::max<std::size_t>(max_terms_, 1));
+    work.network.resize(std::max<std::size_t>(max_children_, 1) * lanes_);
+    work.prices.resize(std::max<std::size_t>(max_terms_, 1) * lanes_);
+    work.smeb.resize(lanes_);
+    work.meb.resize(lanes_);
+    work.food.resize(lanes_);
+    work.limit.resize(lanes_);
+    work.lower.resize(lanes_);
+    work.tie.resize(lanes_);
     return work;
   }
 
-  /// The first-level values of `count` replicates (keys), cell by cell: values[b * nodes() + node].
-  __attribute__((noinline)) void draw_first_level(const std::uint64_t* keys, std::size_t count, double* values, Workspace& work) const {
-    const std::size_t stride = node_count_;
-    for (std::size_t c = 0; c < first_.size(); ++c) {
-      const FirstCell& cell = first_[c];
-      if (cell.table_size > 0) {
-        const AliasColumn* columns = columns_.data() + cell.table_begin;
-        const double* support = support_.data() + cell.table_begin;
-        if (cell.pair_begin == kNoPair) {
-          for (std::size_t b = 0; b < count; ++b)
-            values[b * stride + c] = support[alias_draw(columns, cell.table_size, cell_number(keys[b], cell.id))];
-        } else {
-          // X_(j) from its table, then a tie or the smallest of j draws above it (middle_pair): two numbers.
-          const PairPoint* points = pairs_.data() + cell.pair_begin;
-          for (std::size_t b = 0; b < count; ++b) {
-            const std::uint64_t number = cell_number(keys[b], cell.id);
-            const std::uint32_t a = alias_draw(columns, cell.table_size, number);
-            const double w = unit_interval(Stream(number).next());
-            const PairPoint& point = points[a];
-            if (w < point.tie) {
-              values[b * stride + c] = 0.5 * (support[a] + support[a]);
-            } else {
-              const double limit = point.kappa * (1.0 - w);
-              std::uint32_t upper = a + 1;
-              while (points[upper].tail > limit) ++upper;
-              values[b * stride + c] = 0.5 * (support[a] + support[upper]);
-            }
-          }
-        }
-      } else {
-        for (std::size_t b = 0; b < count; ++b) {
-          Stream stream(cell_number(keys[b], cell.id));
-          values[b * stride + c] = draw_explicit(cell, &stream, work);
-        }
-      }
-    }
-  }
-
-  /// Every market and every quote drawn once: the point estimate through the fast path.
-  void identity_first_level(double* values, Workspace& work) const {
-    for (std::size_t c = 0; c < first_.size(); ++c) values[c] = draw_explicit(first_[c], nullptr, work);
-  }
-
-  /// From first-level values (values[0 .. first cells)) up the levels, then every row's totals.
-  __attribute__((noinline)) void evaluate(double* values, Workspace& work, double* smeb, double* meb, double* transfer, std::size_t stride) const {
-    const std::size_t first = first_.size();
-    for (std::size_t h = 0; h < higher_.size(); ++h) {
-      const HigherNode& node = higher_[h];
-      double* scratch = work.children.data();
-      for (std::uint32_t k = 0; k < node.child_count; ++k) scratch[k] = values[children_[node.child_begin + k]];
-      values[first + h] = combine(statistic_, scratch, node.child_count);
-    }
-    const TransferRule& rule = methodology_.transfer;
-    for (std::size_t r = 0; r < rows_.size(); ++r) {
-      const RowSpec& row = rows_[r];
-      const Term* terms = terms_.data() + row.term_begin;
-      double* prices = work.prices.data();
-      double food = 0.0;
-      for (std::uint32_t l = 0; l < row.term_count; ++l) {
-        const Term& term = terms[l];
-        double price = kNaN;
-        double seen = kNaN;  // what the food total sees
-        switch (term.kind) {
-          case Term::Kind::node:
-            price = seen = values[term.index] * term.factor;
-            break;
-          case Term::Kind::composite: {
-            const Composite& composite = composites_[term.index];
-            double parts[kMaxAlternatives];
-            for (std::uint32_t k = 0; k < composite.count; ++k) {
-              const Alternative& alternative = alternatives_[composite.begin + k];
-              parts[k] = values[alternative.node] * alternative.factor;
-            }
-            price = seen = combine(composite.statistic, parts, composite.count);
-            break;
-          }
-          case Term::Kind::constant:
-            price = term.factor;
-            seen = term.before_food;
-            break;
-          case Term::Kind::food_share:
-            break;
-        }
-        if (row.has_food_share && term.in_food) food += term.quantity * seen * term.markup;
-        prices[l] = price;
-      }
-      if (row.has_food_share)
-        for (std::uint32_t l = 0; l < row.term_count; ++l)
-          if (terms[l].kind == Term::Kind::food_share) prices[l] = food * terms[l].factor;
-      // Summed as basket_totals sums: line by line, skipping zero weights, NaN propagating unless on_missing: zero.
-      double meb_total = 0.0, smeb_total = 0.0;
-      for (std::uint32_t l = 0; l < row.term_count; ++l) {
-        const double price = as_zero_ && std::isnan(prices[l]) ? 0.0 : prices[l];
-        if (terms[l].meb_weight != 0.0) meb_total += price * terms[l].meb_weight;
-        if (terms[l].smeb_weight != 0.0) smeb_total += price * terms[l].smeb_weight;
-      }
-      meb_total *= total_markup_;
-      smeb_total = has_smeb_ ? smeb_total * total_markup_ : kNaN;
-      const double basis = rule.basis == Tier::smeb ? smeb_total : meb_total;
-      smeb[r * stride] = smeb_total;
-      meb[r * stride] = meb_total;
-      transfer[r * stride] = std::isnan(basis) ? kNaN : apply_transfer_rule(rule, basis).value;
+  /// Runs `lanes` replicates (keys; none: the identity resample, one lane) and writes each row's SMEB, MEB and
+  /// transfer value to out[row × stride + b].
+  void run(const std::uint64_t* keys, std::size_t lanes, Workspace& work, double* smeb, double* meb, double* transfer,
+           std::size_t stride) const {
+    for (const MonthSpan& span : months_) {
+      draw_first_level(span, keys, lanes, work);
+      aggregate(span, lanes, work);
+      cost_rows(span, lanes, work, smeb, meb, transfer, stride);
     }
   }
 
@@ -691,12 +740,221 @@ class Kernel {
     return value;
   }
 
+  /// The first-level cells' exact tables, built by `threads` threads over contiguous ranges of cells, then
+  /// joined in cell order: the same tables whatever the number of threads.
+  void build_tables(unsigned threads) {
+    const std::size_t chunks = std::max<std::size_t>(1, std::min<std::size_t>(threads, first_.size() / 256 + 1));
+    std::vector<ExactTables> parts(chunks);
+    auto range = [&](std::size_t chunk) { return first_.size() * chunk / chunks; };
+    std::vector<std::thread> pool;
+    auto build = [&](std::size_t chunk) {
+      Scratch scratch;
+      for (std::size_t c = range(chunk); c < range(chunk + 1); ++c)
+        build_exact(first_[c], markets_.data(), plan_.buckets.prices.data(), statistic_, parts[chunk], scratch);
+    };
+    for (std::size_t chunk = 1; chunk < chunks; ++chunk) pool.emplace_back(build, chunk);
+    build(0);
+    for (auto& thread : pool) thread.join();
+    for (std::size_t chunk = 0; chunk < chunks; ++chunk) {
+      const auto support_base = static_cast<std::uint32_t>(tables_.support.size());
+      const auto column_base = static_cast<std::uint32_t>(tables_.columns.size());
+      for (std::size_t c = range(chunk); c < range(chunk + 1); ++c) {
+        if (first_[c].support_size == 0) continue;
+        first_[c].support_begin += support_base;
+        first_[c].column_begin += column_base;
+      }
+      const ExactTables& part = parts[chunk];
+      tables_.support.insert(tables_.support.end(), part.support.begin(), part.support.end());
+      tables_.tails.insert(tables_.tails.end(), part.tails.begin(), part.tails.end());
+      tables_.columns.insert(tables_.columns.end(), part.columns.begin(), part.columns.end());
+    }
+  }
+
+  std::uint32_t network_for(std::uint32_t n) {
+    while (networks_.size() <= n) networks_.push_back(make_network(networks_.size(), statistic_));
+    return n;
+  }
+
+  void draw_first_level(const MonthSpan& span, const std::uint64_t* keys, std::size_t lanes, Workspace& work) const {
+    double* values = work.values.data();
+    for (std::uint32_t c = span.first_begin; c < span.first_end; ++c) {
+      const FirstCell& cell = first_[c];
+      double* out = values + static_cast<std::size_t>(cell.node) * lanes_;
+      if (keys == nullptr) {
+        out[0] = draw_explicit(cell, nullptr, work);
+      } else if (cell.support_size == 0) {
+        for (std::size_t b = 0; b < lanes; ++b) {
+          Stream stream(cell_number(keys[b], cell.id));
+          out[b] = draw_explicit(cell, &stream, work);
+        }
+      } else if (!cell.pairs) {
+        const AliasColumn* columns = tables_.columns.data() + cell.column_begin;
+        const double* support = tables_.support.data() + cell.support_begin;
+        for (std::size_t b = 0; b < lanes; ++b)
+          out[b] = support[alias_draw(columns, cell.support_size, cell_number(keys[b], cell.id))];
+      } else {
+        // Outcome 2a + 1: X_(j) = X_(j+1) = x_a; outcome 2a: X_(j) = x_a and X_(j+1) the smallest of j draws
+        // above x_a, found from a second number v in (0, 1] as the first b > a with tail_b <= tail_a × v.
+        const AliasColumn* columns = tables_.columns.data() + cell.column_begin;
+        const double* support = tables_.support.data() + cell.support_begin;
+        const double* tail = tables_.tails.data() + cell.support_begin;
+        const std::uint32_t m = cell.support_size;
+        // Two passes over the lanes: the draws, then the searches, so that the searches of many lanes overlap.
+        std::uint32_t* lower = work.lower.data();
+        std::uint32_t* tie = work.tie.data();
+        double* limit = work.limit.data();
+        for (std::size_t b = 0; b < lanes; ++b) {
+          const std::uint64_t number = cell_number(keys[b], cell.id);
+          const std::uint32_t outcome = alias_draw(columns, 2 * m, number);
+          lower[b] = outcome >> 1;
+          tie[b] = outcome & 1U;
+          limit[b] = tail[lower[b]] * (1.0 - unit_interval(Stream(number).next()));
+        }
+        for (std::size_t b = 0; b < lanes; ++b) {
+          // The first k with tail_k <= limit: a branchless binary search over the decreasing tails, whose trip
+          // count depends only on m (every k <= a has tail_k >= tail_a >= limit, so it lands above a unless v = 1).
+          const double* base = tail;
+          for (std::uint32_t length = m; length > 1;) {
+            const std::uint32_t half = length / 2;
+            base = base[half] > limit[b] ? base + half : base;
+            length -= half;
+          }
+          const std::uint32_t a = lower[b];
+          const auto first_below = static_cast<std::uint32_t>(base - tail) + (*base > limit[b] ? 1U : 0U);
+          const std::uint32_t next = std::min(std::max(first_below, a + 1), m - 1);
+          const std::uint32_t upper = next ^ ((next ^ a) & (0U - tie[b]));  // a tie keeps a, without a branch
+          out[b] = 0.5 * (support[a] + support[upper]);
+        }
+      }
+    }
+  }
+
+  void aggregate(const MonthSpan& span, std::size_t lanes, Workspace& work) const {
+    double* values = work.values.data();
+    double* scratch = work.network.data();
+    for (std::uint32_t h = span.higher_begin; h < span.higher_end; ++h) {
+      const HigherNode& node = higher_[h];
+      const std::uint32_t n = node.child_count;
+      double* out = values + static_cast<std::size_t>(node.node) * lanes_;
+      for (std::uint32_t k = 0; k < n; ++k)
+        std::copy_n(values + static_cast<std::size_t>(children_[node.child_begin + k]) * lanes_, lanes, scratch + k * lanes_);
+      for (const auto& [i, j] : networks_[node.network]) {
+        double* x = scratch + i * lanes_;
+        double* y = scratch + j * lanes_;
+        for (std::size_t b = 0; b < lanes; ++b) {
+          const double low = std::min(x[b], y[b]);  // minpd and maxpd: no NaN among observed values
+          const double high = std::max(x[b], y[b]);
+          x[b] = low;
+          y[b] = high;
+        }
+      }
+      switch (statistic_) {
+        case Statistic::median:
+          if (n % 2 == 1) std::copy_n(scratch + (n / 2) * lanes_, lanes, out);
+          else
+            for (std::size_t b = 0; b < lanes; ++b) out[b] = 0.5 * (scratch[(n / 2 - 1) * lanes_ + b] + scratch[(n / 2) * lanes_ + b]);
+          break;
+        case Statistic::min:
+          for (std::size_t b = 0; b < lanes; ++b) {
+            double low = scratch[b];
+            for (std::uint32_t k = 1; k < n; ++k) low = std::min(low, scratch[k * lanes_ + b]);
+            out[b] = low;
+          }
+          break;
+        case Statistic::mean:  // sorted, then summed in ascending order, as combine does
+          for (std::size_t b = 0; b < lanes; ++b) {
+            double sum = 0.0;
+            for (std::uint32_t k = 0; k < n; ++k) sum += scratch[k * lanes_ + b];
+            out[b] = sum / static_cast<double>(n);
+          }
+          break;
+      }
+    }
+  }
+
+  void cost_rows(const MonthSpan& span, std::size_t lanes, Workspace& work, double* smeb_out, double* meb_out,
+                 double* transfer_out, std::size_t stride) const {
+    const double* values = work.values.data();
+    const TransferRule& rule = methodology_.transfer;
+    double* smeb = work.smeb.data();
+    double* meb = work.meb.data();
+    double* food = work.food.data();
+    for (std::uint32_t i = span.row_begin; i < span.row_end; ++i) {
+      const RowSpec& row = rows_[i];
+      const Term* terms = terms_.data() + row.term_begin;
+      std::fill_n(food, lanes, 0.0);
+      for (std::uint32_t l = 0; l < row.term_count; ++l) {
+        const Term& term = terms[l];
+        double* price = work.prices.data() + l * lanes_;
+        switch (term.kind) {
+          case Term::Kind::node: {
+            const double* value = values + static_cast<std::size_t>(term.index) * lanes_;
+            for (std::size_t b = 0; b < lanes; ++b) price[b] = value[b] * term.factor;
+            break;
+          }
+          case Term::Kind::composite: {
+            const Composite& composite = composites_[term.index];
+            for (std::size_t b = 0; b < lanes; ++b) {
+              double parts[kMaxAlternatives];
+              for (std::uint32_t k = 0; k < composite.count; ++k) {
+                const Alternative& alternative = alternatives_[composite.begin + k];
+                parts[k] = values[static_cast<std::size_t>(alternative.node) * lanes_ + b] * alternative.factor;
+              }
+              price[b] = combine(composite.statistic, parts, composite.count);
+            }
+            break;
+          }
+          case Term::Kind::constant:
+            std::fill_n(price, lanes, term.factor);
+            break;
+          case Term::Kind::food_share:
+            break;
+        }
+        if (row.has_food_share && term.in_food) {
+          // The food total of evaluate_plan: quantity × price × mark-up, a survey line seen as NaN.
+          for (std::size_t b = 0; b < lanes; ++b)
+            food[b] += term.quantity * (term.kind == Term::Kind::constant ? term.before_food : price[b]) * term.markup;
+        }
+      }
+      if (row.has_food_share)
+        for (std::uint32_t l = 0; l < row.term_count; ++l)
+          if (terms[l].kind == Term::Kind::food_share)
+            for (std::size_t b = 0; b < lanes; ++b) work.prices[l * lanes_ + b] = food[b] * terms[l].factor;
+      // Summed as basket_totals sums: line by line, zero weights skipped, NaN propagating unless on_missing: zero.
+      std::fill_n(smeb, lanes, 0.0);
+      std::fill_n(meb, lanes, 0.0);
+      for (std::uint32_t l = 0; l < row.term_count; ++l) {
+        const double* price = work.prices.data() + l * lanes_;
+        const double meb_weight = terms[l].meb_weight, smeb_weight = terms[l].smeb_weight;
+        if (as_zero_) {
+          if (meb_weight != 0.0)
+            for (std::size_t b = 0; b < lanes; ++b) meb[b] += (std::isnan(price[b]) ? 0.0 : price[b]) * meb_weight;
+          if (smeb_weight != 0.0)
+            for (std::size_t b = 0; b < lanes; ++b) smeb[b] += (std::isnan(price[b]) ? 0.0 : price[b]) * smeb_weight;
+        } else {
+          if (meb_weight != 0.0)
+            for (std::size_t b = 0; b < lanes; ++b) meb[b] += price[b] * meb_weight;
+          if (smeb_weight != 0.0)
+            for (std::size_t b = 0; b < lanes; ++b) smeb[b] += price[b] * smeb_weight;
+        }
+      }
+      const std::size_t at = static_cast<std::size_t>(row.row) * stride;
+      for (std::size_t b = 0; b < lanes; ++b) {
+        const double meb_total = meb[b] * total_markup_;
+        const double smeb_total = has_smeb_ ? smeb[b] * total_markup_ : kNaN;
+        const double basis = rule.basis == Tier::smeb ? smeb_total : meb_total;
+        smeb_out[at + b] = smeb_total;
+        meb_out[at + b] = meb_total;
+        transfer_out[at + b] = std::isnan(basis) ? kNaN : apply_transfer_rule(rule, basis).value;
+      }
+    }
+  }
+
   /// Draws (or, without a stream, takes each once) the cell's markets and their quotes.
   double draw_explicit(const FirstCell& cell, Stream* stream, Workspace& work) const {
     const double* prices = plan_.buckets.prices.data();
     for (std::uint32_t i = 0; i < cell.market_count; ++i) {
-      const MarketQuotes& market =
-          markets_[cell.market_begin + (stream ? stream->below(cell.market_count) : i)];
+      const MarketQuotes& market = markets_[cell.market_begin + (stream ? stream->below(cell.market_count) : i)];
       for (std::uint32_t q = 0; q < market.count; ++q)
         work.quotes[q] = prices[market.begin + (stream ? stream->below(market.count) : q)];
       double value = combine(statistic_, work.quotes.data(), market.count);
@@ -706,73 +964,17 @@ class Kernel {
     return combine(statistic_, work.markets.data(), cell.market_count);
   }
 
-  /// The exact distribution of the cell's resampled value as alias tables, when it is small enough: each
-  /// market's resampled value (closed forms of resampled_statistic), their mixture (a market drawn uniformly),
-  /// then the area's statistic of market_count draws from the mixture.
-  void build_exact(FirstCell& cell, Scratch& scratch) {
-    if (statistic_ == Statistic::mean || cell.market_count > kMaxExactDraws) return;
-    mixture_.clear();
-    for (std::uint32_t i = 0; i < cell.market_count; ++i) {
-      const MarketQuotes& market = markets_[cell.market_begin + i];
-      if (market.count > kMaxExactDraws) return;
-      scratch.outcomes.clear();
-      for (std::uint32_t q = 0; q < market.count; ++q) scratch.outcomes.emplace_back(plan_.buckets.prices[market.begin + q], 1.0);
-      merge_into(scratch.outcomes, own_);
-      if (statistic_ == Statistic::median && market.count % 2 == 0 && own_.values.size() > kMaxSupportForPairs) return;
-      resampled_into(statistic_, own_, market.count, scratch, market_value_);
-      for (std::size_t k = 0; k < market_value_.values.size(); ++k) {
-        const double v = market.mapped ? market_value_.values[k] * market.scale + market.shift : market_value_.values[k];
-        mixture_.emplace_back(v, market_value_.probabilities[k] / static_cast<double>(cell.market_count));
-      }
-    }
-    merge_into(mixture_, drawn_);
-    const std::size_t m = drawn_.values.size();
-    const std::size_t n = cell.market_count;
-    if (m > kMaxTable) return;
-    cell.table_begin = static_cast<std::uint32_t>(support_.size());
-    cell.table_size = static_cast<std::uint32_t>(m);
-    support_.insert(support_.end(), drawn_.values.begin(), drawn_.values.end());
-    tails(drawn_, scratch);
-    if (n == 1 || m == 1) {
-      probabilities_ = drawn_.probabilities;
-    } else if (statistic_ == Statistic::min) {
-      probabilities_.resize(m);
-      for (std::size_t i = 0; i < m; ++i)
-        probabilities_[i] = std::pow(scratch.at_least[i], static_cast<double>(n)) - std::pow(scratch.above[i], static_cast<double>(n));
-    } else if (n % 2 == 1) {
-      binomial_row(n, scratch.choose);
-      order_statistic(drawn_, n, (n + 1) / 2, scratch, probabilities_);
-    } else {
-      binomial_row(n, scratch.choose);
-      middle_pair(drawn_, n, scratch, tie_, split_, tail_);
-      probabilities_.resize(m);
-      cell.pair_begin = static_cast<std::uint32_t>(pairs_.size());
-      for (std::size_t a = 0; a < m; ++a) {
-        const double tie = std::max(tie_[a], 0.0), split = std::max(split_[a], 0.0);
-        probabilities_[a] = tie + split;
-        const double tie_share = probabilities_[a] > 0.0 ? tie / probabilities_[a] : 1.0;
-        pairs_.push_back({tie_share, tie_share < 1.0 ? tail_[a] / (1.0 - tie_share) : 0.0, tail_[a]});
-      }
-    }
-    append_alias_table(probabilities_, columns_, scratch.scaled, scratch.small, scratch.large);
-  }
-
   const ComputePlan& plan_;
   const Methodology& methodology_;
-  Statistic statistic_ = Statistic::median;
-  std::vector<std::uint32_t> node_of_cell_;
-  std::size_t node_count_ = 0;
+  Statistic statistic_;
+  std::size_t node_count_ = 0, row_count_ = 0, lanes_ = kMaxLanes;
+  std::vector<MonthSpan> months_;
   std::vector<FirstCell> first_;
   std::vector<MarketQuotes> markets_;
-  std::vector<AliasColumn> columns_;
-  std::vector<double> support_;
-  std::vector<PairPoint> pairs_;
-  // Construction buffers.
-  std::vector<std::pair<double, double>> mixture_;
-  detail::Discrete own_, market_value_, drawn_;
-  std::vector<double> probabilities_, tie_, split_, tail_;
+  ExactTables tables_;
   std::vector<HigherNode> higher_;
   std::vector<std::uint32_t> children_;
+  std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>> networks_;
   std::vector<Term> terms_;
   std::vector<Alternative> alternatives_;
   std::vector<Composite> composites_;
@@ -783,10 +985,118 @@ class Kernel {
   double total_markup_ = 1.0;
 };
 
+/// Runs `work` on `threads` threads, the calling one included.
+void on_threads(unsigned threads, const std::function<void()>& work) {
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& thread : pool) thread.join();
+}
+
 unsigned resolve_threads(unsigned requested) {
   if (requested > 0) return requested;
   const unsigned hardware = std::thread::hardware_concurrency();
   return hardware > 0 ? hardware : 1;
+}
+
+/// Type 7 percentiles of the n values at `from` (increasing percents), written to out[k × out_stride].
+/// Moves the values of [begin, end) below `pivot` to its front, without a branch on the data (a branch on a
+/// random comparison is mispredicted half the time); returns where the others start.
+std::size_t partition_below(double* values, std::size_t begin, std::size_t end, double pivot, bool or_equal) {
+  std::size_t i = begin;
+  for (std::size_t j = begin; j < end; ++j) {
+    const double v = values[j];
+    const bool front = or_equal ? v <= pivot : v < pivot;
+    values[j] = values[i];
+    values[i] = v;
+    i += front ? 1 : 0;
+  }
+  return i;
+}
+
+/// std::nth_element's contract on [begin, end): the k-th smallest at k, nothing larger before it, nothing smaller
+/// after. Quickselect with a median-of-three pivot and three-way splits, so that many equal values (transfer
+/// values rounded to a step) end it at once.
+void select_in_place(double* values, std::size_t begin, std::size_t end, std::size_t k) {
+  while (end - begin > 16) {
+    double a = values[begin], b = values[begin + (end - begin) / 2], c = values[end - 1];
+    if (b < a) std::swap(a, b);
+    if (c < b) std::swap(b, c);
+    if (b < a) std::swap(a, b);
+    const std::size_t below = partition_below(values, begin, end, b, false);
+    if (k < below) {
+      end = below;
+      continue;
+    }
+    const std::size_t equal_end = partition_below(values, below, end, b, true);
+    if (k < equal_end) return;  // values[below .. equal_end) all equal the pivot
+    begin = equal_end;
+  }
+  std::sort(values + begin, values + end);
+}
+
+/// Type 7 percentiles of the n values at `from` (increasing percents), written to out[k].
+void percentiles_of(const double* from, std::size_t n, const std::vector<double>& percents, std::vector<double>& sorted,
+                    double* out) {
+  if (std::any_of(from, from + n, [](double v) { return std::isnan(v); })) return;  // missing: NaN
+  sorted.assign(from, from + n);
+  // Increasing percentiles: each selection only needs the part above the previous one.
+  std::size_t done = 0;
+  for (std::size_t k = 0; k < percents.size(); ++k) {
+    const double h = static_cast<double>(n - 1) * percents[k] / 100.0;
+    const auto low = static_cast<std::size_t>(std::floor(h));
+    select_in_place(sorted.data(), done, n, low);
+    const double x = sorted[low];
+    double value = x;
+    if (low + 1 < n) {
+      double next = sorted[low + 1];
+      for (std::size_t i = low + 2; i < n; ++i) next = std::min(next, sorted[i]);
+      value = x + (h - static_cast<double>(low)) * (next - x);
+    }
+    out[k] = value;
+    done = low;
+  }
+}
+
+detail::ReplicateTotals single_run(const Kernel& kernel, const std::uint64_t* key) {
+  Kernel::Workspace workspace = kernel.workspace();
+  detail::ReplicateTotals totals;
+  totals.smeb.resize(kernel.rows());
+  totals.meb.resize(kernel.rows());
+  totals.transfer.resize(kernel.rows());
+  kernel.run(key, 1, workspace, totals.smeb.data(), totals.meb.data(), totals.transfer.data(), 1);
+  return totals;
+}
+
+}  // namespace
+
+namespace {
+
+/// Runs every replicate on `threads` threads into smeb/meb/transfer[row × replicates + r]. Each thread takes blocks
+/// of replicates from a shared counter, with its own buffers; which thread runs a replicate never changes its
+/// numbers: they depend on (seed, r) only.
+void run_replicates(const Kernel& kernel, const BootstrapSettings& settings, unsigned threads, double* smeb, double* meb,
+                    double* transfer) {
+  const std::size_t block_size = kernel.lanes();
+  const std::size_t n = settings.replicates;
+  const std::size_t blocks = (n + block_size - 1) / block_size;
+  std::atomic<std::size_t> next_block{0};
+  auto work = [&] {
+    Kernel::Workspace workspace = kernel.workspace();
+    std::vector<std::uint64_t> keys(block_size);
+    for (std::size_t block = next_block++; block < blocks; block = next_block++) {
+      const std::size_t begin = block * block_size;
+      const std::size_t lanes = std::min(block_size, n - begin);
+      for (std::size_t b = 0; b < lanes; ++b) keys[b] = replicate_key(settings.seed, begin + b);
+      kernel.run(keys.data(), lanes, workspace, smeb + begin, meb + begin, transfer + begin, n);
+    }
+  };
+  on_threads(threads, work);
+}
+
+unsigned threads_for(const BootstrapSettings& settings, const Kernel& kernel) {
+  const std::size_t blocks = (settings.replicates + kernel.lanes() - 1) / kernel.lanes();
+  return static_cast<unsigned>(std::max<std::size_t>(1, std::min<std::size_t>(resolve_threads(settings.threads), blocks)));
 }
 
 }  // namespace
@@ -794,7 +1104,7 @@ unsigned resolve_threads(unsigned requested) {
 BootstrapResult bootstrap(const ComputePlan& plan, const Methodology& methodology, const BootstrapSettings& settings,
                           const BootstrapInputs& inputs) {
   validate(settings);
-  const Kernel kernel(plan, methodology, inputs, settings.sampler);
+  const Kernel kernel(plan, methodology, inputs, settings.sampler, resolve_threads(settings.threads));
   const std::size_t n = settings.replicates;
   const std::size_t n_rows = kernel.rows();
   const std::size_t n_percentiles = settings.percentiles.size();
@@ -804,109 +1114,54 @@ BootstrapResult bootstrap(const ComputePlan& plan, const Methodology& methodolog
   result.rows = n_rows;
   result.exact_cells = kernel.exact_cells();
   result.explicit_cells = kernel.explicit_cells();
-  const std::size_t blocks = (n + kBlock - 1) / kBlock;
-  const unsigned threads = static_cast<unsigned>(std::min<std::size_t>(resolve_threads(settings.threads), blocks));
+  const unsigned threads = threads_for(settings, kernel);
   result.settings.threads = threads;
 
-  // Replicate values, [metric][row][replicate]; left uninitialised, every element is written once.
-  const std::size_t per_metric = n_rows * n;
-  std::unique_ptr<double[]> draws(new double[3 * per_metric]);
-  double* smeb = draws.get();
-  double* meb = smeb + per_metric;
-  double* transfer = meb + per_metric;
+  // Replicate values, [measure][row][replicate]; left uninitialised, every element is written once.
+  const std::size_t per_measure = n_rows * n;
+  std::unique_ptr<double[]> draws(new double[3 * per_measure]);
+  run_replicates(kernel, settings, threads, draws.get(), draws.get() + per_measure, draws.get() + 2 * per_measure);
 
-  // Each thread takes blocks of replicates from a shared counter, with its own buffers. Which thread runs a
-  // replicate never changes its numbers: they depend on (seed, r) only.
-  std::atomic<std::size_t> next_block{0};
-  auto work = [&] {
-    Kernel::Workspace workspace = kernel.workspace();
-    std::vector<double> values(kBlock * std::max<std::size_t>(kernel.nodes(), 1));
-    std::uint64_t keys[kBlock];
-    for (std::size_t block = next_block++; block < blocks; block = next_block++) {
-      const std::size_t begin = block * kBlock;
-      const std::size_t count = std::min(kBlock, n - begin);
-      for (std::size_t b = 0; b < count; ++b) keys[b] = replicate_key(settings.seed, begin + b);
-      kernel.draw_first_level(keys, count, values.data(), workspace);
-      for (std::size_t b = 0; b < count; ++b)
-        kernel.evaluate(values.data() + b * kernel.nodes(), workspace, smeb + begin + b, meb + begin + b,
-                        transfer + begin + b, n);
-    }
-  };
-  {
-    std::vector<std::thread> pool;
-    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
-    work();
-    for (auto& thread : pool) thread.join();
-  }
-
-  // Percentiles per metric and row, also shared out between the threads.
+  // Then the percentiles per measure and row, also shared out.
   result.smeb.assign(n_rows * n_percentiles, kNaN);
   result.meb.assign(n_rows * n_percentiles, kNaN);
   result.transfer.assign(n_rows * n_percentiles, kNaN);
   double* outputs[3] = {result.smeb.data(), result.meb.data(), result.transfer.data()};
   std::atomic<std::size_t> next_series{0};
-  auto summarise = [&] {
+  on_threads(threads, [&] {
     std::vector<double> sorted(n);
-    for (std::size_t i = next_series++; i < 3 * n_rows; i = next_series++) {
-      const double* from = draws.get() + i * n;
-      if (std::any_of(from, from + n, [](double v) { return std::isnan(v); })) continue;  // missing: NaN
-      sorted.assign(from, from + n);
-      // Increasing percentiles: each selection only needs the part above the previous one.
-      std::size_t done = 0;
-      for (std::size_t k = 0; k < n_percentiles; ++k) {
-        const double h = static_cast<double>(n - 1) * settings.percentiles[k] / 100.0;
-        const auto low = static_cast<std::size_t>(std::floor(h));
-        std::nth_element(sorted.begin() + static_cast<std::ptrdiff_t>(done), sorted.begin() + static_cast<std::ptrdiff_t>(low),
-                         sorted.end());
-        const double x = sorted[low];
-        double value = x;
-        if (low + 1 < n) {
-          const double next = *std::min_element(sorted.begin() + static_cast<std::ptrdiff_t>(low) + 1, sorted.end());
-          value = x + (h - static_cast<double>(low)) * (next - x);
-        }
-        outputs[i / n_rows][(i % n_rows) * n_percentiles + k] = value;
-        done = low;
-      }
-    }
-  };
-  {
-    std::vector<std::thread> pool;
-    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(summarise);
-    summarise();
-    for (auto& thread : pool) thread.join();
-  }
+    for (std::size_t i = next_series++; i < 3 * n_rows; i = next_series++)
+      percentiles_of(draws.get() + i * n, n, settings.percentiles, sorted,
+                     outputs[i / n_rows] + (i % n_rows) * n_percentiles);
+  });
   return result;
 }
 
 namespace detail {
 
-ReplicateTotals bootstrap_identity(const ComputePlan& plan, const Methodology& methodology, const BootstrapInputs& inputs) {
-  const Kernel kernel(plan, methodology, inputs, BootstrapSampler::explicit_draws);
-  Kernel::Workspace workspace = kernel.workspace();
-  std::vector<double> values(std::max<std::size_t>(kernel.nodes(), 1));
-  kernel.identity_first_level(values.data(), workspace);
+ReplicateTotals bootstrap_draws(const ComputePlan& plan, const Methodology& methodology, const BootstrapSettings& settings,
+                                const BootstrapInputs& inputs) {
+  validate(settings);
+  const Kernel kernel(plan, methodology, inputs, settings.sampler, resolve_threads(settings.threads));
   ReplicateTotals totals;
-  totals.smeb.resize(kernel.rows());
-  totals.meb.resize(kernel.rows());
-  totals.transfer.resize(kernel.rows());
-  kernel.evaluate(values.data(), workspace, totals.smeb.data(), totals.meb.data(), totals.transfer.data(), 1);
+  totals.smeb.resize(kernel.rows() * settings.replicates);
+  totals.meb.resize(totals.smeb.size());
+  totals.transfer.resize(totals.smeb.size());
+  run_replicates(kernel, settings, threads_for(settings, kernel), totals.smeb.data(), totals.meb.data(), totals.transfer.data());
   return totals;
+}
+
+ReplicateTotals bootstrap_identity(const ComputePlan& plan, const Methodology& methodology, const BootstrapInputs& inputs) {
+  const Kernel kernel(plan, methodology, inputs, BootstrapSampler::explicit_draws, 1);
+  return single_run(kernel, nullptr);
 }
 
 ReplicateTotals bootstrap_replicate(const ComputePlan& plan, const Methodology& methodology,
                                     const BootstrapSettings& settings, std::size_t replicate,
                                     const BootstrapInputs& inputs) {
-  const Kernel kernel(plan, methodology, inputs, settings.sampler);
-  Kernel::Workspace workspace = kernel.workspace();
-  std::vector<double> values(std::max<std::size_t>(kernel.nodes(), 1));
+  const Kernel kernel(plan, methodology, inputs, settings.sampler, resolve_threads(settings.threads));
   const std::uint64_t key = replicate_key(settings.seed, replicate);
-  kernel.draw_first_level(&key, 1, values.data(), workspace);
-  ReplicateTotals totals;
-  totals.smeb.resize(kernel.rows());
-  totals.meb.resize(kernel.rows());
-  totals.transfer.resize(kernel.rows());
-  kernel.evaluate(values.data(), workspace, totals.smeb.data(), totals.meb.data(), totals.transfer.data(), 1);
-  return totals;
+  return single_run(kernel, &key);
 }
 
 }  // namespace detail

@@ -149,11 +149,19 @@ void write_nutrition(detail::JsonWriter& json, const std::optional<NutritionRepo
 
 }  // namespace
 
-std::string transfer_values_csv(const Methodology& methodology, const ComputeResult& result) {
+std::string transfer_values_csv(const Methodology& methodology, const ComputeResult& result,
+                                const BootstrapResult* bootstrap) {
   std::string out =
       "methodology,methodology_version,area_level,area,area_pcode,parent_area,month,household_size,persons,currency,"
       "smeb,meb,transfer_value_unrounded,rounding_difference,transfer_value,lines_observed,lines_filled,"
-      "lines_missing,notes\n";
+      "lines_missing,notes";
+  if (bootstrap) {
+    for (const char* measure : {"smeb", "meb", "transfer_value"})
+      for (const double percentile : bootstrap->settings.percentiles)
+        out += std::string(",") + measure + "_" + percentile_label(percentile);
+    out += ",bootstrap_replicates";
+  }
+  out += '\n';
   const double size = methodology.household.reported_size();
   const double persons = methodology.household.persons();
   for (std::size_t r = 0; r < result.rows.size(); ++r) {
@@ -168,8 +176,8 @@ std::string transfer_values_csv(const Methodology& methodology, const ComputeRes
       else ++filled;
     }
     const TransferValue& transfer = result.transfer[r];
-    CsvRow(out)
-        .text(methodology.id)
+    CsvRow csv(out);  // ends the line when it goes out of scope
+    csv.text(methodology.id)
         .text(methodology.version)
         .text(to_string(area.level))
         .text(area.name)
@@ -188,6 +196,13 @@ std::string transfer_values_csv(const Methodology& methodology, const ComputeRes
         .count(filled)
         .count(missing)
         .text(r < result.notes.size() ? result.notes[r] : std::string());
+    if (bootstrap) {
+      const std::size_t percentiles = bootstrap->settings.percentiles.size();
+      for (std::size_t k = 0; k < percentiles; ++k) csv.number(bootstrap->smeb_at(r, k));
+      for (std::size_t k = 0; k < percentiles; ++k) csv.number(bootstrap->meb_at(r, k));
+      for (std::size_t k = 0; k < percentiles; ++k) csv.number(bootstrap->transfer_at(r, k));
+      csv.count(bootstrap->settings.replicates);
+    }
   }
   return out;
 }
@@ -324,6 +339,20 @@ std::string manifest_json(const Methodology& methodology, const PriceTable& pric
     for (const auto& dropped : run.survey_dropped)
       json.begin_object().key("household").value(dropped.id).key("line").value(dropped.line).key("reason").value(dropped.reason).end_object();
     json.end_array();
+    json.end_object();
+  }
+  if (run.bootstrap) {
+    json.key("bootstrap").begin_object();
+    json.key("replicates").value(run.bootstrap->replicates);
+    json.key("seed").value(static_cast<std::size_t>(run.bootstrap->seed));
+    json.key("percentiles").begin_array();
+    for (const double percentile : run.bootstrap->percentiles) json.value(percentile);
+    json.end_array();
+    json.key("percentile_definition").value("Hyndman & Fan type 7 (linear interpolation between order statistics)");
+    json.key("sampler").value(to_string(run.bootstrap->sampler));
+    json.key("first_level_cells_exact").value(run.bootstrap_exact_cells);
+    json.key("first_level_cells_explicit").value(run.bootstrap_explicit_cells);
+    json.key("method").value(describe_bootstrap_method(*run.bootstrap));
     json.end_object();
   }
   json.key("outputs").begin_object();

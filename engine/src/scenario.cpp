@@ -44,10 +44,12 @@ std::string list_names(const std::vector<std::string>& names, std::size_t limit 
   return text;
 }
 
-/// The item names a basket prices, lower case: items, aliases, composite alternatives and substitutes.
+/// The item names a basket prices at market, lower case: items, aliases, composite alternatives and substitutes
+/// (a line with a stated cost has no market price).
 void basket_names(const Basket& basket, std::set<std::string>& names) {
   for (const auto& component : basket.components)
     for (const auto& item : component.items) {
+      if (item.cost) continue;
       names.insert(lower(item.item));
       for (const auto& alias : item.aliases) names.insert(lower(alias));
       for (const auto& name : item.substitutes) names.insert(lower(name));
@@ -69,11 +71,12 @@ std::optional<std::pair<std::size_t, std::size_t>> find_item(const Basket& baske
   return std::nullopt;
 }
 
+/// The market-priced items of a basket, as written.
 std::vector<std::string> item_list(const Basket& basket) {
   std::vector<std::string> names;
   for (const auto& component : basket.components)
     for (const auto& item : component.items)
-      if (component.method == ComponentMethod::normative) names.push_back(item.item);
+      if (component.method == ComponentMethod::normative && !item.cost) names.push_back(item.item);
   return names;
 }
 
@@ -291,19 +294,22 @@ class ScenarioParser {
   }
 
   void collect_added_names(const YAML::Node& change) {
+    // yaml-cpp throws on IsMap() of an absent key: every step checks IsDefined() first.
+    auto is = [](const YAML::Node& node, YAML::NodeType::value type) { return node.IsDefined() && node.Type() == type; };
     if (!change.IsMap()) return;
     const YAML::Node basket = change["basket"];
-    if (!basket.IsDefined() || !basket.IsMap()) return;
+    if (!is(basket, YAML::NodeType::Map)) return;
     const YAML::Node substitute = basket["substitute"];
-    if (substitute.IsMap() && substitute["with"].IsScalar()) known_items_.insert(lower(substitute["with"].Scalar()));
+    if (is(substitute, YAML::NodeType::Map) && is(substitute["with"], YAML::NodeType::Scalar))
+      known_items_.insert(lower(substitute["with"].Scalar()));
     const YAML::Node add = basket["add"];
-    if (add.IsMap() && add["item"].IsMap()) {
-      if (add["item"]["item"].IsScalar()) known_items_.insert(lower(add["item"]["item"].Scalar()));
-      const YAML::Node aliases = add["item"]["aliases"];
-      if (aliases.IsSequence())
-        for (std::size_t i = 0; i < aliases.size(); ++i)
-          if (aliases[i].IsScalar()) known_items_.insert(lower(aliases[i].Scalar()));
-    }
+    if (!is(add, YAML::NodeType::Map) || !is(add["item"], YAML::NodeType::Map)) return;
+    const YAML::Node item = add["item"];
+    if (is(item["item"], YAML::NodeType::Scalar)) known_items_.insert(lower(item["item"].Scalar()));
+    const YAML::Node aliases = item["aliases"];
+    if (is(aliases, YAML::NodeType::Sequence))
+      for (std::size_t i = 0; i < aliases.size(); ++i)
+        if (aliases[i].IsScalar()) known_items_.insert(lower(aliases[i].Scalar()));
   }
 
   std::optional<Month> month(const YAML::Node& node, const std::string& key) {
@@ -319,18 +325,34 @@ class ScenarioParser {
   PriceSelection selection(const YAML::Node& node, const std::string& key, bool with_months) {
     PriceSelection where;
     where.items = in_.text_list(node, "items", key + ".items");
-    for (std::size_t i = 0; i < where.items.size(); ++i)
-      if (!known_items_.count(lower(where.items[i])))
+    for (std::size_t i = 0; i < where.items.size(); ++i) {
+      if (known_items_.count(lower(where.items[i]))) continue;
+      const auto stated = find_item(baseline_.basket, where.items[i]);
+      if (stated)
         in_.error(node["items"][i], key + ".items[" + std::to_string(i) + "]",
-                  "unknown item '" + where.items[i] + "'; the basket's items: " + list_names(item_list(working_.basket)));
+                  "'" + where.items[i] + "' is a stated amount, not a market price: a price change cannot move it");
+      else
+        in_.error(node["items"][i], key + ".items[" + std::to_string(i) + "]",
+                  "unknown item '" + where.items[i] + "'; the basket's market-priced items: " +
+                      list_names(item_list(working_.basket)));
+    }
     where.categories = in_.text_list(node, "categories", key + ".categories");
     for (std::size_t i = 0; i < where.categories.size(); ++i) {
-      bool known = false;
+      bool known = false, priced = false;
+      for (const auto& component : working_.basket.components) {
+        if (lower(component.component) != lower(where.categories[i])) continue;
+        known = true;
+        for (const auto& item : component.items) priced = priced || !item.cost;
+      }
       for (const auto& component : components_) known = known || lower(component) == lower(where.categories[i]);
+      const std::string at = key + ".categories[" + std::to_string(i) + "]";
       if (!known)
-        in_.error(node["categories"][i], key + ".categories[" + std::to_string(i) + "]",
+        in_.error(node["categories"][i], at,
                   "unknown category '" + where.categories[i] + "'; categories are the basket's components: " +
                       list_names(components_));
+      else if (!priced)
+        in_.error(node["categories"][i], at,
+                  "component '" + where.categories[i] + "' has no market-priced item: a price change cannot move it");
     }
     const auto areas = in_.text_list(node, "areas", key + ".areas");
     for (std::size_t i = 0; i < areas.size(); ++i) {
@@ -707,7 +729,7 @@ class ScenarioParser {
     parameter.change = index;
     const std::string rest = path.substr(close + 2);
     const std::string& kind = kinds_[index];
-    if (kind.empty()) return nullptr;  // the change itself is in error
+    if (kind.empty() || !change_nodes_[index].IsMap()) return nullptr;  // the change itself is in error
     if (kind == "seasonal" && rest.compare(0, std::string("seasonal.profile.").size(), "seasonal.profile.") == 0) {
       double month = 0.0;
       const std::string number = rest.substr(std::string("seasonal.profile.").size());
@@ -974,11 +996,10 @@ ResolvedSelection resolve(const PriceSelection& where, const Methodology& method
 /// Applies one price change to values laid out as (slot, market, month) cells; `slot_of_series` maps a plan
 /// series to its slot (-1: not held). With `shift`, `values` and `shift` hold the map v × scale + shift
 /// instead: every price change is affine (a shock adds or multiplies, inflation and seasons multiply).
-void apply_price_change(const Change& change, const ResolvedSelection& where, const std::vector<int>& slot_of_series,
-                        std::size_t markets, std::size_t months, Month first, double* values, double* shift = nullptr) {
-  // The factor (or amount) of each month of the buckets, then one pass over the selected cells.
+/// A price change's factor (or amount, when it adds) for each month of the buckets.
+std::vector<double> month_factors(const Change& change, std::size_t months, Month first, bool& add) {
   std::vector<double> factor(months, 1.0);
-  bool add = false;
+  add = false;
   if (const auto* shock = std::get_if<PriceShock>(&change.spec)) {
     add = shock->op == PriceShock::Op::add;
     std::fill(factor.begin(), factor.end(), shock->amount);
@@ -992,6 +1013,13 @@ void apply_price_change(const Change& change, const ResolvedSelection& where, co
     for (std::size_t t = 0; t < months; ++t)
       factor[t] = profile->multiplier[static_cast<std::size_t>(Month{first.index + static_cast<int>(t)}.month() - 1)];
   }
+  return factor;
+}
+
+void apply_price_change(const Change& change, const ResolvedSelection& where, const std::vector<int>& slot_of_series,
+                        std::size_t markets, std::size_t months, Month first, double* values, double* shift = nullptr) {
+  bool add = false;
+  const std::vector<double> factor = month_factors(change, months, first, add);
   for (const std::size_t s : where.series) {
     const int slot = slot_of_series[s];
     if (slot < 0) continue;
@@ -1144,7 +1172,9 @@ class Evaluator {
 
  private:
   struct Workspace {
-    std::vector<double> values;  ///< the moved series' market values, (slot, market, month)
+    PricePanel sub;              ///< the moved series alone, re-aggregated
+    std::vector<std::vector<double>> factors;  ///< per change: its factor (or amount) per month at this point
+    std::vector<char> adds;                    ///< per change: whether it adds
     PricePanel panel;            ///< the full panel, the moved series re-aggregated
     Eigen::MatrixXd prices;      ///< rows × lines
     bool priced = false;
@@ -1199,44 +1229,140 @@ class Evaluator {
         base_prices_(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(l)) =
             price_line(line, base_panel_, static_cast<std::size_t>(plan_.rows[r].area), plan_.rows[r].month).price;
     }
-    sub_header_.series = touched_.size();
-    sub_header_.markets = plan_.buckets.markets;
-    sub_header_.months = plan_.buckets.months;
-    sub_header_.first = plan_.buckets.first;
-    for (const std::size_t s : touched_) {
-      sub_series_.push_back(plan_.series[s]);
-      sub_header_.quotes_per_series.push_back(plan_.buckets.quotes_per_series[s]);
-    }
+    prepare_first_level();
   }
 
-  /// The panel and line prices for a point's price values: the moved series from their market values.
+  /// What a point's first level is computed from. A price change moves whole first-level areas (it names
+  /// areas, never markets), so within a (series, first-level area, month) cell every market value goes
+  /// through the same map f: a product or a sum per change, in order, non-decreasing (factors are >= 0).
+  /// The statistic of f(values) then needs only f of the cell's sorted base values -- the middle one or two
+  /// for a median, the first for a minimum, all of them in ascending order for a mean -- and is the very
+  /// number combine() computes on the mapped values (the same operations on the same operands).
+  void prepare_first_level() {
+    const AreaTree& tree = plan_.areas;
+    if (touched_.empty() || tree.by_level.empty()) return;
+    const std::vector<std::int32_t>& first = tree.by_level[0];
+    const std::size_t n_first = first.size(), months = plan_.buckets.months, markets = plan_.buckets.markets;
+    std::vector<std::size_t> position(tree.areas.size(), 0);
+    for (std::size_t i = 0; i < n_first; ++i) position[static_cast<std::size_t>(first[i])] = i;
+    cell_begin_.assign(touched_.size() * n_first * months + 1, 0);
+    std::vector<double> scratch;
+    for (std::size_t k = 0; k < touched_.size(); ++k)
+      for (std::size_t i = 0; i < n_first; ++i)
+        for (std::size_t t = 0; t < months; ++t) {
+          scratch.clear();
+          for (const std::int32_t m : tree.areas[static_cast<std::size_t>(first[i])].markets) {
+            const double v = base_values_[(touched_[k] * markets + static_cast<std::size_t>(m)) * months + t];
+            if (!std::isnan(v)) scratch.push_back(v);
+          }
+          std::sort(scratch.begin(), scratch.end());
+          sorted_.insert(sorted_.end(), scratch.begin(), scratch.end());
+          cell_begin_[(k * n_first + i) * months + t + 1] = sorted_.size();
+        }
+    // Per (moved series, first-level area): the price changes that select it, in order; per change its months.
+    applies_.assign(touched_.size() * n_first, {});
+    change_months_.assign(scenario_.changes.size(), {});
+    for (std::size_t c = 0; c < scenario_.changes.size(); ++c) {
+      if (!scenario_.changes[c].moves_prices()) continue;
+      const ResolvedSelection& where = resolved_[c];
+      std::vector<char> area_selected(n_first, 0);
+      for (const std::uint32_t m : where.markets)
+        if (m < tree.market_area.size() && tree.market_area[m] >= 0)
+          area_selected[position[static_cast<std::size_t>(tree.market_area[m])]] = 1;
+      for (const std::size_t series : where.series)
+        for (std::size_t i = 0; i < n_first; ++i)
+          if (area_selected[i]) applies_[static_cast<std::size_t>(slot_of_series_[series]) * n_first + i].push_back(c);
+      change_months_[c].assign(months, 0);
+      for (const std::uint32_t t : where.months) change_months_[c][t] = 1;
+    }
+    for (const std::size_t s : touched_) sub_series_.push_back(plan_.series[s]);
+  }
+
+  /// The panel and line prices for a point's price values: the moved series re-aggregated (their first level
+  /// from the sorted base values, the levels above and the fill as aggregate_panel does them), and the lines
+  /// that read them re-priced.
   void reprice(const std::vector<Change>& changes, Workspace& ws) const {
     if (!ws.priced) {
       ws.prices = base_prices_;
       ws.panel = base_panel_;
+      PricePanel& sub = ws.sub;
+      sub.series = sub_series_;
+      sub.first = plan_.buckets.first;
+      sub.months = plan_.buckets.months;
+      sub.areas = plan_.areas.areas.size();
+      const std::size_t cells = sub.series.size() * sub.areas * sub.months;
+      sub.value.resize(cells);
+      sub.status.resize(cells);
+      sub.observations.resize(cells);
+      sub.source_area.resize(cells);
+      sub.source_month.resize(cells);
+      ws.factors.resize(changes.size());
+      ws.adds.resize(changes.size());
     }
-    if (touched_.empty()) return;
-    const std::size_t block = plan_.buckets.markets * plan_.buckets.months;
-    ws.values.resize(touched_.size() * block);
+    if (touched_.empty() || plan_.areas.by_level.empty()) return;
+    PricePanel& sub = ws.sub;
+    std::fill(sub.value.begin(), sub.value.end(), kNaN);
+    std::fill(sub.status.begin(), sub.status.end(), PriceStatus::missing);
+    std::fill(sub.observations.begin(), sub.observations.end(), 0);
+    std::fill(sub.source_area.begin(), sub.source_area.end(), -1);
+    std::fill(sub.source_month.begin(), sub.source_month.end(), -1);
+    const std::size_t months = plan_.buckets.months;
+    for (std::size_t c = 0; c < changes.size(); ++c) {
+      if (!changes[c].moves_prices()) continue;
+      bool add = false;
+      ws.factors[c] = month_factors(changes[c], months, plan_.buckets.first, add);
+      ws.adds[c] = add ? 1 : 0;
+    }
+    const std::vector<std::int32_t>& first = plan_.areas.by_level[0];
+    const std::size_t n_first = first.size();
+    const auto min_obs = static_cast<std::size_t>(planning_.prices.min_observations);
+    const Statistic statistic = planning_.prices.statistic;
     for (std::size_t k = 0; k < touched_.size(); ++k)
-      std::copy_n(base_values_.begin() + static_cast<std::ptrdiff_t>(touched_[k] * block), block,
-                  ws.values.begin() + static_cast<std::ptrdiff_t>(k * block));
-    for (std::size_t c = 0; c < changes.size(); ++c)
-      if (changes[c].moves_prices())
-        apply_price_change(changes[c], resolved_[c], slot_of_series_, plan_.buckets.markets, plan_.buckets.months,
-                           plan_.buckets.first, ws.values.data());
-    const PricePanel sub = aggregate_panel(ws.values, sub_header_, sub_series_, plan_.areas, planning_.prices);
+      for (std::size_t i = 0; i < n_first; ++i) {
+        const std::vector<std::size_t>& applying = applies_[k * n_first + i];
+        for (std::size_t t = 0; t < months; ++t) {
+          const std::size_t q = (k * n_first + i) * months + t;
+          const double* values = sorted_.data() + cell_begin_[q];
+          const std::size_t count = cell_begin_[q + 1] - cell_begin_[q];
+          const std::size_t cc = sub.cell(k, static_cast<std::size_t>(first[i]), t);
+          sub.observations[cc] = static_cast<std::int32_t>(count);
+          if (count == 0 || count < min_obs) continue;
+          // f: the point's price changes on this cell, in order, as apply_price_change computes them.
+          auto f = [&](double v) {
+            for (const std::size_t c : applying)
+              if (change_months_[c][t]) v = ws.adds[c] ? v + ws.factors[c][t] : v * ws.factors[c][t];
+            return v;
+          };
+          double value = 0.0;
+          switch (statistic) {
+            case Statistic::mean: {
+              double sum = 0.0;
+              for (std::size_t j = 0; j < count; ++j) sum += f(values[j]);
+              value = sum / static_cast<double>(count);
+              break;
+            }
+            case Statistic::min: value = f(values[0]); break;
+            case Statistic::median: {
+              const std::size_t middle = count / 2;
+              if (count == 1) value = f(values[0]);
+              else if (count % 2 == 1) value = f(values[middle]);
+              else value = 0.5 * (f(values[middle - 1]) + f(values[middle]));
+              break;
+            }
+          }
+          sub.value[cc] = value;
+          sub.status[cc] = PriceStatus::observed;
+        }
+      }
+    detail::aggregate_above_first_level(sub, plan_.areas, planning_.prices);
     const std::size_t cells = ws.panel.areas * ws.panel.months;
     for (std::size_t k = 0; k < touched_.size(); ++k) {
-      const std::size_t from = k * cells, to = touched_[k] * cells;
-      std::copy_n(sub.value.begin() + static_cast<std::ptrdiff_t>(from), cells, ws.panel.value.begin() + static_cast<std::ptrdiff_t>(to));
-      std::copy_n(sub.status.begin() + static_cast<std::ptrdiff_t>(from), cells, ws.panel.status.begin() + static_cast<std::ptrdiff_t>(to));
-      std::copy_n(sub.observations.begin() + static_cast<std::ptrdiff_t>(from), cells,
-                  ws.panel.observations.begin() + static_cast<std::ptrdiff_t>(to));
-      std::copy_n(sub.source_area.begin() + static_cast<std::ptrdiff_t>(from), cells,
-                  ws.panel.source_area.begin() + static_cast<std::ptrdiff_t>(to));
-      std::copy_n(sub.source_month.begin() + static_cast<std::ptrdiff_t>(from), cells,
-                  ws.panel.source_month.begin() + static_cast<std::ptrdiff_t>(to));
+      const auto from = static_cast<std::ptrdiff_t>(k * cells), to = static_cast<std::ptrdiff_t>(touched_[k] * cells);
+      std::copy_n(sub.value.begin() + from, cells, ws.panel.value.begin() + to);
+      std::copy_n(sub.status.begin() + from, cells, ws.panel.status.begin() + to);
+      std::copy_n(sub.observations.begin() + from, cells, ws.panel.observations.begin() + to);
+      std::copy_n(sub.source_area.begin() + from, cells, ws.panel.source_area.begin() + to);
+      std::copy_n(sub.source_month.begin() + from, cells, ws.panel.source_month.begin() + to);
     }
     for (const std::size_t l : moved_lines_)
       for (std::size_t r = 0; r < plan_.rows.size(); ++r)
@@ -1354,8 +1480,11 @@ class Evaluator {
   PricePanel base_panel_;
   Eigen::MatrixXd base_prices_;
   std::vector<std::size_t> moved_lines_;
-  QuoteBuckets sub_header_;  ///< the moved series' layout (no quotes: aggregate_panel reads only its shape)
-  std::vector<SeriesSpec> sub_series_;
+  std::vector<SeriesSpec> sub_series_;      ///< the moved series, in slot order
+  std::vector<double> sorted_;              ///< per (slot, first-level area, month): its base market values, sorted
+  std::vector<std::size_t> cell_begin_;     ///< where each such cell starts in sorted_ (one more at the end)
+  std::vector<std::vector<std::size_t>> applies_;  ///< per (slot, first-level area): the changes that select it
+  std::vector<std::vector<char>> change_months_;   ///< per change: the months it selects
 };
 
 }  // namespace
@@ -1411,9 +1540,9 @@ std::string scenarios_csv(const std::vector<ScenarioReport>& reports) {
     if (report.bootstrap && !report.bootstrap->empty() && percentiles.empty())
       percentiles = report.bootstrap->front().settings.percentiles;
   if (!percentiles.empty()) {
-    out += ",replicates";
     for (const char* measure : {"smeb", "meb", "transfer_value"})
       for (const double percentile : percentiles) out += std::string(",") + measure + "_" + percentile_label(percentile);
+    out += ",bootstrap_replicates";
   }
   out += '\n';
   for (const auto& report : reports) {
@@ -1490,8 +1619,6 @@ std::string scenarios_csv(const std::vector<ScenarioReport>& reports) {
         if (!percentiles.empty()) {
           const BootstrapResult* draws =
               report.bootstrap && p < report.bootstrap->size() ? &(*report.bootstrap)[p] : nullptr;
-          out += ',';
-          if (draws) out += std::to_string(draws->settings.replicates);
           for (int measure = 0; measure < 3; ++measure)
             for (std::size_t k = 0; k < percentiles.size(); ++k) {
               double value = kNaN;
@@ -1499,6 +1626,8 @@ std::string scenarios_csv(const std::vector<ScenarioReport>& reports) {
                 value = measure == 0 ? draws->smeb_at(r, k) : measure == 1 ? draws->meb_at(r, k) : draws->transfer_at(r, k);
               out += ',' + format_number(value);
             }
+          out += ',';
+          if (draws) out += std::to_string(draws->settings.replicates);
         }
         out += '\n';
       }

@@ -81,6 +81,13 @@ struct QuoteBuckets {
                                          const std::vector<SeriesSpec>& series, const AreaTree& areas,
                                          const PriceSettings& settings);
 
+namespace detail {
+/// aggregate_panel after its first level: each level above from the observed values of the level below, then
+/// the fill. `panel` holds the first level's cells (and missing, empty cells elsewhere): for callers that
+/// compute the first level their own way (a scenario sweep's fast path, meb/scenario.hpp).
+void aggregate_above_first_level(PricePanel& panel, const AreaTree& areas, const PriceSettings& settings);
+}  // namespace detail
+
 /// bucket_quotes, market_values and aggregate_panel: converts, aggregates and fills over months [first, last].
 /// Throws InputError (file and line) when a quote's unit cannot be converted to its series' unit.
 [[nodiscard]] PricePanel build_price_panel(const PriceTable& table, const std::vector<SeriesSpec>& series,

@@ -90,7 +90,7 @@ struct Discrete {
 /// h = (n - 1) × percent / 100, x_floor(h) + (h - floor(h)) × (x_floor(h)+1 - x_floor(h)). Reorders `values`.
 [[nodiscard]] double percentile_type7(std::vector<double>& values, double percent);
 
-/// Per row: the SMEB, MEB and transfer value (after rounding).
+/// Per row (and replicate): the SMEB, MEB and transfer value (after rounding).
 struct ReplicateTotals {
   std::vector<double> smeb;
   std::vector<double> meb;
@@ -101,6 +101,10 @@ struct ReplicateTotals {
 /// must equal evaluate_plan on the same market values. For tests and for checking the fast path.
 [[nodiscard]] ReplicateTotals bootstrap_identity(const ComputePlan& plan, const Methodology& methodology,
                                                  const BootstrapInputs& inputs = {});
+
+/// Every replicate's totals, [row × replicates + r]: what `bootstrap` takes its percentiles over.
+[[nodiscard]] ReplicateTotals bootstrap_draws(const ComputePlan& plan, const Methodology& methodology,
+                                              const BootstrapSettings& settings, const BootstrapInputs& inputs = {});
 
 /// Replicate r of the bootstrap, as `bootstrap` draws it (for tests of the streams).
 [[nodiscard]] ReplicateTotals bootstrap_replicate(const ComputePlan& plan, const Methodology& methodology,

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "meb/bootstrap.hpp"
 #include "meb/compute.hpp"
 #include "meb/methodology.hpp"
 #include "meb/nutrition.hpp"
@@ -22,7 +23,10 @@ namespace meb {
 /// parent_area, month, household_size, persons, currency, smeb, meb, transfer_value_unrounded,
 /// rounding_difference, transfer_value, lines_observed, lines_filled, lines_missing, notes (why a value is
 /// missing: items without a price, no surveyed reference household; the food share used).
-[[nodiscard]] std::string transfer_values_csv(const Methodology& methodology, const ComputeResult& result);
+/// With a bootstrap (`meb compute --bootstrap N`), the columns smeb_pX, then meb_pX, then transfer_value_pX for
+/// each percentile X, and bootstrap_replicates follow the notes (docs/uncertainty.md).
+[[nodiscard]] std::string transfer_values_csv(const Methodology& methodology, const ComputeResult& result,
+                                              const BootstrapResult* bootstrap = nullptr);
 
 /// One row per area, month and basket line, with the price's status, source and observations.
 [[nodiscard]] std::string basket_costs_csv(const Methodology& methodology, const ComputeResult& result);
@@ -47,6 +51,11 @@ struct RunRecord {
   /// The household survey, when the methodology reads one: households kept, and those dropped (invalid: drop).
   std::optional<std::size_t> survey_households;
   std::vector<Survey::Dropped> survey_dropped;
+  /// `--bootstrap N` (manifest key "bootstrap"): the settings as run, and how many first-level cells were drawn
+  /// from their exact distribution and how many explicitly.
+  std::optional<BootstrapSettings> bootstrap;
+  std::size_t bootstrap_exact_cells = 0;
+  std::size_t bootstrap_explicit_cells = 0;
 };
 
 [[nodiscard]] std::string manifest_json(const Methodology& methodology, const PriceTable& prices,
