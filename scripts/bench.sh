@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Usage: scripts/bench.sh [--out DIR] [--filter REGEX] [--build-dir DIR]
 # Builds the engine and the Google Benchmark executables in Release (build/bench by default), then runs
-# bench_ingest, bench_compute and bench_statistics. With --out, each also writes DIR/bench_<area>.json.
+# bench_ingest, bench_compute, bench_statistics, bench_bootstrap and bench_scenario. With --out, each also writes DIR/bench_<area>.json.
 # --filter is passed to every executable as --benchmark_filter (e.g. '/10000$|rows:10000/' for a quick run).
 # The full run (10^4 to 10^7 price rows) takes a few minutes and peaks at about 3 GiB of memory;
 # docs/performance.md records the figures and the machine.
@@ -36,10 +36,10 @@ done
 
 bash scripts/setup.sh
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMEB_BUILD_TESTS=OFF -DMEB_BUILD_BENCHMARKS=ON
-cmake --build "$build_dir" -j2 --target bench_ingest bench_compute bench_statistics
+cmake --build "$build_dir" -j2 --target bench_ingest bench_compute bench_statistics bench_bootstrap bench_scenario
 
 [ -z "$out" ] || mkdir -p "$out"
-for area in ingest compute statistics; do
+for area in ingest compute statistics bootstrap scenario; do
   args=(--benchmark_min_time=0.05)  # Google Benchmark 1.7: seconds, without an 's' suffix
   [ -z "$filter" ] || args+=("--benchmark_filter=$filter")
   [ -z "$out" ] || args+=("--benchmark_out=$out/bench_$area.json" --benchmark_out_format=json)
