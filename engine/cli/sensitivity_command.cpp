@@ -32,20 +32,9 @@ int run_sensitivity(const std::vector<std::string>& arguments, const std::vector
   const meb::ComputeResult& result = computed.result;
   meb::RunRecord& run = computed.run;
 
-  // The household changes evaluate the basket again: the plan of the run (run_methodology has already
-  // read and checked every input, so these reads cannot fail differently).
-  const std::optional<meb::Month> from =
-      values.count("from") ? std::optional<meb::Month>(month_option("from", values["from"].as<std::string>())) : std::nullopt;
-  const std::optional<meb::Month> to =
-      values.count("to") ? std::optional<meb::Month>(month_option("to", values["to"].as<std::string>())) : std::nullopt;
-  std::optional<meb::AreaFile> areas;
-  if (values.count("areas")) areas = meb::read_area_file(values["areas"].as<std::string>());
-  std::optional<meb::Survey> survey;
-  if (meb::needs_survey(methodology)) {
-    const std::string path = values["survey"].as<std::string>();
-    survey = meb::read_survey(path, files.content(path), *methodology.survey);
-  }
-  const meb::ComputePlan plan = meb::plan_compute(methodology, computed.prices, areas ? &*areas : nullptr, from, to);
+  // The household and parameter changes evaluate the run's own plan again.
+  const meb::ComputePlan& plan = computed.plan;
+  const std::optional<meb::Survey>& survey = computed.survey;
   const std::vector<double> market = meb::market_values(plan.buckets, methodology.prices.statistic);
   const meb::Sensitivity sensitivity =
       meb::compute_sensitivity(plan, methodology, market, result, survey ? &*survey : nullptr);
