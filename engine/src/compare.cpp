@@ -28,16 +28,6 @@ RowKey key_of(const ComputeResult& result, std::size_t row) {
   return {std::string(to_string(area.level)), area.name, result.panel.month_at(result.rows[row].month).to_string()};
 }
 
-std::string csv_field(std::string_view text) {
-  if (text.find_first_of(",\"\n") == std::string_view::npos) return std::string(text);
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  return out + "\"";
-}
-
 std::string percent(double difference, double reference) {
   if (std::isnan(difference) || std::isnan(reference) || reference == 0.0) return "";
   return format_number(100.0 * difference / reference);

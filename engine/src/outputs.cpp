@@ -27,10 +27,7 @@ std::string format_number(double value) {
   return out;
 }
 
-namespace {
-
-/// A CSV field: quoted when it holds a comma, a quote or a line break.
-void append_field(std::string& out, std::string_view text) {
+void append_csv_field(std::string& out, std::string_view text) {
   if (text.find_first_of(",\"\n\r") == std::string_view::npos) {
     out.append(text);
     return;
@@ -43,12 +40,20 @@ void append_field(std::string& out, std::string_view text) {
   out.push_back('"');
 }
 
+std::string csv_field(std::string_view text) {
+  std::string out;
+  append_csv_field(out, text);
+  return out;
+}
+
+namespace {
+
 class CsvRow {
  public:
   explicit CsvRow(std::string& out) : out_(out) {}
   CsvRow& text(std::string_view field) {
     separate();
-    append_field(out_, field);
+    append_csv_field(out_, field);
     return *this;
   }
   CsvRow& number(double value) {

@@ -1497,18 +1497,6 @@ ScenarioResult evaluate_scenario(const Scenario& scenario, const ComputePlan& pl
 
 namespace {
 
-void append_field(std::string& out, std::string_view text) {
-  if (text.find_first_of(",\"\n\r") == std::string_view::npos) {
-    out.append(text);
-    return;
-  }
-  out.push_back('"');
-  for (const char c : text) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-}
 
 /// The change from the baseline, in the scenario's currency (the baseline converted at the point's rate).
 void append_change(std::string& out, double value, double baseline) {
@@ -1528,7 +1516,7 @@ std::string scenarios_csv(const std::vector<ScenarioReport>& reports) {
   std::string out = "scenario,scenario_version,point";
   for (const auto& path : paths) {
     out += ',';
-    append_field(out, path);
+    append_csv_field(out, path);
   }
   out += ",baseline,baseline_version,area_level,area,area_pcode,parent_area,month,household_size,persons,currency,"
          "smeb,meb,transfer_value_unrounded,transfer_value,baseline_currency,baseline_smeb,baseline_meb,"
@@ -1566,17 +1554,17 @@ std::string scenarios_csv(const std::vector<ScenarioReport>& reports) {
       const Area& a = result.areas.areas[area];
       const std::string month = result.month_at(result.rows[r].month).to_string();
       std::string& text = prefix[r];
-      append_field(text, scenario.baseline.id);
+      append_csv_field(text, scenario.baseline.id);
       text += ',';
-      append_field(text, scenario.baseline.version);
+      append_csv_field(text, scenario.baseline.version);
       text += ',';
       text += to_string(a.level);
       text += ',';
-      append_field(text, a.name);
+      append_csv_field(text, a.name);
       text += ',';
-      append_field(text, a.pcode);
+      append_csv_field(text, a.pcode);
       text += ',';
-      append_field(text, result.areas.parent_name(area));
+      append_csv_field(text, result.areas.parent_name(area));
       text += ',' + month;
       const auto found = baseline_rows.find(row_key(result.areas, area, month));
       if (found != baseline_rows.end()) match[r] = static_cast<std::ptrdiff_t>(found->second);
@@ -1584,9 +1572,9 @@ std::string scenarios_csv(const std::vector<ScenarioReport>& reports) {
     for (std::size_t p = 0; p < result.points; ++p) {
       const std::vector<double> values = scenario.point_values(p);
       std::string head;
-      append_field(head, scenario.id);
+      append_csv_field(head, scenario.id);
       head += ',';
-      append_field(head, scenario.version);
+      append_csv_field(head, scenario.version);
       head += ',' + std::to_string(p);
       for (const auto& path : paths) {
         head += ',';
@@ -1608,10 +1596,10 @@ std::string scenarios_csv(const std::vector<ScenarioReport>& reports) {
         out += ',';
         out += prefix[r];
         out += ',' + format_number(result.household_size[p]) + ',' + format_number(result.persons[p]) + ',';
-        append_field(out, result.currency);
+        append_csv_field(out, result.currency);
         out += ',' + format_number(result.smeb(row, column)) + ',' + format_number(result.meb(row, column)) + ',' +
                format_number(result.transfer_unrounded(row, column)) + ',' + format_number(result.transfer(row, column)) + ',';
-        append_field(out, scenario.baseline.currency);
+        append_csv_field(out, scenario.baseline.currency);
         out += ',' + format_number(base_smeb) + ',' + format_number(base_meb) + ',' + format_number(base_transfer);
         append_change(out, result.smeb(row, column), base_smeb * rate);
         append_change(out, result.meb(row, column), base_meb * rate);

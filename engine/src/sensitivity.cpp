@@ -44,18 +44,9 @@ std::string describe_persons(const Household& household) {
   return "size " + format_number(household.size);
 }
 
-/// A CSV field, quoted when it holds a comma, a quote or a line break.
+/// A CSV field and its separator.
 void field(std::string& out, std::string_view text, bool last = false) {
-  if (text.find_first_of(",\"\n\r") == std::string_view::npos) {
-    out.append(text);
-  } else {
-    out.push_back('"');
-    for (const char c : text) {
-      if (c == '"') out.push_back('"');
-      out.push_back(c);
-    }
-    out.push_back('"');
-  }
+  append_csv_field(out, text);
   out.push_back(last ? '\n' : ',');
 }
 

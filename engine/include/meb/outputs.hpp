@@ -16,6 +16,12 @@
 
 namespace meb {
 
+/// Appends a CSV field, quoted (RFC 4180) when it holds a comma, a quote or a line break: every CSV the
+/// engine writes goes through this one function.
+void append_csv_field(std::string& out, std::string_view text);
+/// The same, as a string.
+[[nodiscard]] std::string csv_field(std::string_view text);
+
 /// A number as the CSVs print it: at most 6 decimals, trailing zeros dropped; NaN is an empty cell.
 [[nodiscard]] std::string format_number(double value);
 
