@@ -36,8 +36,13 @@ meb::InputRecord record_input(const std::string& role, const std::string& path, 
 /// input of `run` when one is given.
 std::optional<meb::NutritionReport> nutrition_check(const meb::Methodology& methodology, const po::variables_map& values,
                                                     meb::RunRecord* run) {
-  const std::string path = values.count("food-composition") ? values["food-composition"].as<std::string>()
-                                                            : methodology.food_composition;
+  return nutrition_check(methodology,
+                         values.count("food-composition") ? values["food-composition"].as<std::string>() : "", run);
+}
+
+std::optional<meb::NutritionReport> nutrition_check(const meb::Methodology& methodology,
+                                                    const std::string& food_composition, meb::RunRecord* run) {
+  const std::string path = food_composition.empty() ? methodology.food_composition : food_composition;
   if (path.empty()) return std::nullopt;
   const std::string content = meb::read_file(path);
   const meb::FoodComposition table = meb::parse_food_composition(path, content);
@@ -72,14 +77,28 @@ void add_input_options(po::options_description& options) {
 
 /// Reads a methodology and its inputs (through `files`, so each file is read once) and computes it.
 /// `household_size`, when given, replaces the household model by a fixed size (comparisons).
+MethodologyInputs methodology_inputs(const po::variables_map& values) {
+  MethodologyInputs inputs;
+  if (values.count("prices")) inputs.prices = values["prices"].as<std::vector<std::string>>();
+  for (auto [name, field] : {std::pair{"areas", &inputs.areas}, std::pair{"survey", &inputs.survey},
+                             std::pair{"wide-mapping", &inputs.wide_mapping}})
+    if (values.count(name)) *field = values[name].as<std::string>();
+  if (values.count("food-composition")) inputs.food_composition = values["food-composition"].as<std::string>();
+  inputs.skip_bad_rows = values.count("skip-bad-rows") && values["skip-bad-rows"].as<bool>();
+  if (values.count("from")) inputs.from = month_option("from", values["from"].as<std::string>());
+  if (values.count("to")) inputs.to = month_option("to", values["to"].as<std::string>());
+  if (inputs.from && inputs.to && *inputs.to < *inputs.from)
+    throw UsageError("--to " + inputs.to->to_string() + " is before --from " + inputs.from->to_string());
+  return inputs;
+}
+
 MethodologyRun run_methodology(const std::string& methodology_path, const po::variables_map& values, FileCache& files,
                                const std::vector<std::string>& command_line, std::optional<double> household_size) {
-  const std::optional<meb::Month> from =
-      values.count("from") ? std::optional<meb::Month>(month_option("from", values["from"].as<std::string>())) : std::nullopt;
-  const std::optional<meb::Month> to =
-      values.count("to") ? std::optional<meb::Month>(month_option("to", values["to"].as<std::string>())) : std::nullopt;
-  if (from && to && *to < *from) throw UsageError("--to " + to->to_string() + " is before --from " + from->to_string());
+  return run_methodology(methodology_path, methodology_inputs(values), files, command_line, household_size);
+}
 
+MethodologyRun run_methodology(const std::string& methodology_path, const MethodologyInputs& inputs, FileCache& files,
+                               const std::vector<std::string>& command_line, std::optional<double> household_size) {
   MethodologyRun out;
   std::string methodology_text;
   try {
@@ -95,36 +114,34 @@ MethodologyRun run_methodology(const std::string& methodology_path, const po::va
   }
   out.run.command_line = command_line;
   out.run.inputs.push_back(record_input("methodology", methodology_path, methodology_text));
-  if (values.count("wide-mapping")) {
-    const std::string path = values["wide-mapping"].as<std::string>();
-    methodology.prices.wide = meb::load_wide_mapping(path);
-    out.run.inputs.push_back(record_input("wide-mapping", path, files.content(path)));
+  if (inputs.wide_mapping) {
+    methodology.prices.wide = meb::load_wide_mapping(*inputs.wide_mapping);
+    out.run.inputs.push_back(record_input("wide-mapping", *inputs.wide_mapping, files.content(*inputs.wide_mapping)));
   }
-  const meb::PriceFilter filter = meb::make_price_filter(methodology, values["skip-bad-rows"].as<bool>());
-  for (const auto& path : values["prices"].as<std::vector<std::string>>()) {
+  const meb::PriceFilter filter = meb::make_price_filter(methodology, inputs.skip_bad_rows);
+  for (const auto& path : inputs.prices) {
     meb::read_prices(path, files.content(path), filter, out.prices);
     out.run.inputs.push_back(record_input("prices", path, files.content(path)));
   }
   std::optional<meb::AreaFile> areas;
-  if (values.count("areas")) {
-    const std::string path = values["areas"].as<std::string>();
-    areas = meb::read_area_file(path);
-    out.run.inputs.push_back(record_input("areas", path, files.content(path)));
+  if (inputs.areas) {
+    areas = meb::read_area_file(*inputs.areas);
+    out.run.inputs.push_back(record_input("areas", *inputs.areas, files.content(*inputs.areas)));
   }
   std::optional<meb::Survey>& survey = out.survey;
   if (meb::needs_survey(methodology)) {
-    if (!values.count("survey"))
+    if (!inputs.survey)
       throw UsageError("the methodology " + methodology_path +
                        " costs components from a household survey: give it with --survey FILE");
-    const std::string path = values["survey"].as<std::string>();
+    const std::string& path = *inputs.survey;
     survey = meb::read_survey(path, files.content(path), *methodology.survey);
     out.run.inputs.push_back(record_input("survey", path, files.content(path)));
     out.run.survey_households = static_cast<std::size_t>(survey->households());
     out.run.survey_dropped = survey->dropped;
   }
-  out.run.nutrition = nutrition_check(methodology, values, &out.run);
+  out.run.nutrition = nutrition_check(methodology, inputs.food_composition, &out.run);
   // meb::compute, with the plan kept for a bootstrap.
-  out.plan = meb::plan_compute(methodology, out.prices, areas ? &*areas : nullptr, from, to);
+  out.plan = meb::plan_compute(methodology, out.prices, areas ? &*areas : nullptr, inputs.from, inputs.to);
   out.result = meb::evaluate_plan(out.plan, methodology, meb::market_values(out.plan.buckets, methodology.prices.statistic),
                                   survey ? &*survey : nullptr);
   return out;

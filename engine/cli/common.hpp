@@ -28,6 +28,7 @@ constexpr int kUsageError = 2;
 constexpr int kInputError = 3;
 constexpr int kMethodologyError = 4;
 constexpr int kOutputError = 5;
+constexpr int kHistoryError = 6;
 
 /// A command line that cannot be run as written (exit code 2).
 class UsageError : public std::runtime_error {
@@ -51,6 +52,9 @@ void require(const po::variables_map& values, std::initializer_list<const char*>
 /// input of `run` when one is given.
 std::optional<meb::NutritionReport> nutrition_check(const meb::Methodology& methodology, const po::variables_map& values,
                                                     meb::RunRecord* run);
+/// The same with the table's path given directly ("" = the methodology's own, if any).
+std::optional<meb::NutritionReport> nutrition_check(const meb::Methodology& methodology,
+                                                    const std::string& food_composition, meb::RunRecord* run);
 
 /// Every input file read once per command, whatever the number of methodologies that use it.
 class FileCache {
@@ -74,8 +78,26 @@ struct MethodologyRun {
   meb::ComputeResult result;
 };
 
+/// The files a methodology is computed from, and the reported months: from the command line's options, or
+/// from a batch file.
+struct MethodologyInputs {
+  std::vector<std::string> prices;
+  std::optional<std::string> areas;
+  std::optional<std::string> survey;
+  std::optional<std::string> wide_mapping;
+  std::string food_composition;  ///< "" = the methodology's nutrition.food_composition, if any
+  bool skip_bad_rows = false;
+  std::optional<meb::Month> from;
+  std::optional<meb::Month> to;
+};
+
+/// The inputs add_input_options() declares. Throws UsageError for a bad month or --to before --from.
+MethodologyInputs methodology_inputs(const po::variables_map& values);
+
 /// Reads a methodology and its inputs (through `files`, so each file is read once) and computes it.
 /// `household_size`, when given, replaces the household model by a fixed size (comparisons).
+MethodologyRun run_methodology(const std::string& methodology_path, const MethodologyInputs& inputs, FileCache& files,
+                               const std::vector<std::string>& command_line, std::optional<double> household_size);
 MethodologyRun run_methodology(const std::string& methodology_path, const po::variables_map& values, FileCache& files,
                                const std::vector<std::string>& command_line, std::optional<double> household_size);
 
@@ -93,5 +115,7 @@ int run_validate(const std::vector<std::string>& arguments);
 int run_compare(const std::vector<std::string>& arguments, const std::vector<std::string>& command_line);
 int run_sensitivity(const std::vector<std::string>& arguments, const std::vector<std::string>& command_line);
 int run_scenario(const std::vector<std::string>& arguments, const std::vector<std::string>& command_line);
+int run_batch(const std::vector<std::string>& arguments, const std::vector<std::string>& command_line);
+int run_history(const std::vector<std::string>& arguments);
 
 }  // namespace meb::cli

@@ -21,6 +21,8 @@ constexpr const char* kUsage =
     "  validate  check a methodology file and print a summary of it\n"
     "  compare   run several methodologies on the same inputs and explain how far apart they land\n"
     "  sensitivity  price elasticities, parameter changes and tornado data of the transfer value per area and month\n"
+    "  batch     the monthly batch: every methodology of a batch file, history, changes, alerts and bands\n"
+    "  history   an area's series from the history store; set-in-force and in-force for the values in force\n"
     "  scenario  price shocks, inflation, seasons, household, transfer, basket and currency changes and sweeps against a baseline\n"
     "\n"
     "Run `meb <command> --help` for a command's options. `meb --version` prints the engine version.\n";
@@ -47,6 +49,8 @@ int main(int argc, char** argv) {
     if (command == "compare") return run_compare(arguments, command_line);
     if (command == "sensitivity") return run_sensitivity(arguments, command_line);
     if (command == "scenario") return run_scenario(arguments, command_line);
+    if (command == "batch") return run_batch(arguments, command_line);
+    if (command == "history") return run_history(arguments);
     throw UsageError("unknown command '" + command + "'");
   } catch (const UsageError& error) {
     std::cerr << "meb: usage error: " << error.what() << "\n\n" << kUsage;
@@ -60,6 +64,9 @@ int main(int argc, char** argv) {
   } catch (const meb::InputError& error) {
     std::cerr << "meb: input error: " << error.what() << "\n";
     return kInputError;
+  } catch (const meb::HistoryError& error) {
+    std::cerr << "meb: history store error: " << error.what() << "\n";
+    return kHistoryError;
   } catch (const meb::OutputError& error) {
     std::cerr << "meb: output error: " << error.what() << "\n";
     return kOutputError;

@@ -48,34 +48,6 @@ std::string csv_field(std::string_view text) {
 
 namespace {
 
-class CsvRow {
- public:
-  explicit CsvRow(std::string& out) : out_(out) {}
-  CsvRow& text(std::string_view field) {
-    separate();
-    append_csv_field(out_, field);
-    return *this;
-  }
-  CsvRow& number(double value) {
-    separate();
-    out_ += format_number(value);
-    return *this;
-  }
-  CsvRow& count(std::size_t value) {
-    separate();
-    out_ += std::to_string(value);
-    return *this;
-  }
-  ~CsvRow() { out_.push_back('\n'); }
-
- private:
-  void separate() {
-    if (!first_) out_.push_back(',');
-    first_ = false;
-  }
-  std::string& out_;
-  bool first_ = true;
-};
 
 /// "mean of Gas (public) + Gas (private)": the alternatives a composite price was computed from.
 std::string composite_sources(const CostLine& line, const PricePanel& panel, std::size_t area, std::size_t month) {
@@ -181,7 +153,7 @@ std::string transfer_values_csv(const Methodology& methodology, const ComputeRes
       else ++filled;
     }
     const TransferValue& transfer = result.transfer[r];
-    CsvRow csv(out);  // ends the line when it goes out of scope
+    detail::CsvRow csv(out);  // ends the line when it goes out of scope
     csv.text(methodology.id)
         .text(methodology.version)
         .text(to_string(area.level))
@@ -240,7 +212,7 @@ std::string basket_costs_csv(const Methodology& methodology, const ComputeResult
       const std::string source_month =
           price.source_month >= 0 ? result.panel.month_at(static_cast<std::size_t>(price.source_month)).to_string() : "";
       const double cost = result.line_cost(r, l);
-      CsvRow csv(out);
+      detail::CsvRow csv(out);
       csv.text(methodology.id)
           .text(to_string(area.level))
           .text(area.name)

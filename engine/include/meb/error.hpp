@@ -37,4 +37,11 @@ class OutputError : public Error {
   using Error::Error;
 };
 
+/// The history store cannot be used (exit code 6): locked by another batch beyond the wait, written by a
+/// newer engine, or not a history database. The store is left as it was.
+class HistoryError : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace meb

@@ -25,6 +25,38 @@ void append_csv_field(std::string& out, std::string_view text);
 /// A number as the CSVs print it: at most 6 decimals, trailing zeros dropped; NaN is an empty cell.
 [[nodiscard]] std::string format_number(double value);
 
+namespace detail {
+/// One CSV row appended to `out`, field by field; the line ends when the row goes out of scope.
+class CsvRow {
+ public:
+  explicit CsvRow(std::string& out) : out_(out) {}
+  CsvRow& text(std::string_view field) {
+    separate();
+    append_csv_field(out_, field);
+    return *this;
+  }
+  CsvRow& number(double value) {
+    separate();
+    out_ += format_number(value);
+    return *this;
+  }
+  CsvRow& count(std::size_t value) {
+    separate();
+    out_ += std::to_string(value);
+    return *this;
+  }
+  ~CsvRow() { out_.push_back('\n'); }
+
+ private:
+  void separate() {
+    if (!first_) out_.push_back(',');
+    first_ = false;
+  }
+  std::string& out_;
+  bool first_ = true;
+};
+}  // namespace detail
+
 /// One row per area and month: methodology, methodology_version, area_level, area, area_pcode,
 /// parent_area, month, household_size, persons, currency, smeb, meb, transfer_value_unrounded,
 /// rounding_difference, transfer_value, lines_observed, lines_filled, lines_missing, notes (why a value is

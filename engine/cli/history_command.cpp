@@ -1,0 +1,172 @@
+// `meb history`: an area's series from the history store, the values in force, and setting them.
+#include <cmath>
+#include <iostream>
+
+#include "common.hpp"
+#include "meb/csv.hpp"
+#include "meb/error.hpp"
+#include "meb/history.hpp"
+#include "meb/outputs.hpp"
+
+namespace meb::cli {
+namespace {
+
+constexpr const char* kHistoryUsage =
+    "usage: meb history --db FILE --methodology ID --area NAME [--from YYYY-MM] [--to YYYY-MM] [--format table|csv]\n"
+    "       meb history set-in-force --db FILE --methodology ID --area NAME --month YYYY-MM\n"
+    "                               (--value AMOUNT | --keep) [--note TEXT]\n"
+    "       meb history in-force --db FILE --methodology ID\n";
+
+meb::HistoryStore open_existing(const po::variables_map& values) {
+  meb::HistoryOptions options;
+  options.create = false;
+  return meb::HistoryStore(values["db"].as<std::string>(), options);
+}
+
+std::string cell(double value) { return std::isnan(value) ? "" : meb::format_number(value); }
+
+/// The area as the store spells it: names match ignoring case and accents ("segou" finds "Ségou").
+std::string stored_area(meb::HistoryStore& store, const std::string& methodology, const std::string& area) {
+  if (!store.series(methodology, area).empty()) return area;
+  const auto known = store.areas(methodology);
+  for (const auto& name : known)
+    if (meb::detail::fold_name(name) == meb::detail::fold_name(area)) return name;
+  if (known.empty()) {
+    std::string ids;
+    for (const auto& id : store.methodologies()) ids += (ids.empty() ? "" : ", ") + id;
+    throw meb::InputError(store.path() + ": no methodology '" + methodology + "' in the history store (it holds: " +
+                          (ids.empty() ? "nothing yet" : ids) + ")");
+  }
+  std::string names;
+  for (const auto& name : known) names += (names.empty() ? "" : ", ") + name;
+  throw meb::InputError(store.path() + ": methodology '" + methodology + "' has no area '" + area + "' (areas: " + names + ")");
+}
+
+int print_series(const po::variables_map& values) {
+  require(values, {"db", "methodology", "area"}, "meb history");
+  const std::string format = values["format"].as<std::string>();
+  if (format != "table" && format != "csv") throw UsageError("--format expects table or csv, got '" + format + "'");
+  std::optional<meb::Month> from, to;
+  if (values.count("from")) from = month_option("from", values["from"].as<std::string>());
+  if (values.count("to")) to = month_option("to", values["to"].as<std::string>());
+  auto store = open_existing(values);
+  const std::string methodology = values["methodology"].as<std::string>();
+  const std::string area = stored_area(store, methodology, values["area"].as<std::string>());
+  const auto series = store.series(methodology, area, from, to);
+  std::string out =
+      "methodology,area_level,area,month,revision,methodology_version,household_size,smeb,meb,transfer_value_unrounded,"
+      "transfer_value,change,observed_share,in_force,decision,reason\n";
+  double previous = std::nan("");
+  for (std::size_t i = 0; i < series.size(); ++i) {
+    const auto& point = series[i];
+    const bool consecutive = i > 0 && series[i - 1].month.index + 1 == point.month.index;
+    meb::detail::CsvRow row(out);
+    row.text(methodology).text(point.result.level).text(point.result.area).text(point.month.to_string());
+    row.count(static_cast<std::size_t>(point.revision)).text(point.methodology_version);
+    row.number(point.result.household_size).number(point.result.smeb).number(point.result.meb);
+    row.number(point.result.unrounded).number(point.result.value);
+    row.text(consecutive ? cell(point.result.value - previous) : "");
+    row.number(point.result.observed_share).number(point.in_force).text(point.decision).text(point.reason);
+    previous = point.result.value;
+  }
+  if (format == "csv") {
+    std::cout << out;
+    return kSuccess;
+  }
+  std::cout << methodology << ", " << area << " (" << series.size() << " months, latest revision of each)\n";
+  std::printf("%-8s %4s %12s %12s %10s %9s %12s  %s\n", "month", "rev", "transfer", "change", "observed", "in force",
+              "alert", "");
+  previous = std::nan("");
+  for (std::size_t i = 0; i < series.size(); ++i) {
+    const auto& point = series[i];
+    const bool consecutive = i > 0 && series[i - 1].month.index + 1 == point.month.index;
+    const double change = consecutive ? point.result.value - previous : std::nan("");
+    std::printf("%-8s %4lld %12s %12s %9.0f%% %12s  %s\n", point.month.to_string().c_str(),
+                static_cast<long long>(point.revision), cell(point.result.value).c_str(),
+                std::isnan(change) ? "" : ((change > 0 ? "+" : "") + cell(change)).c_str(),
+                point.result.observed_share * 100.0, cell(point.in_force).c_str(), point.decision.c_str());
+    previous = point.result.value;
+  }
+  std::fflush(stdout);
+  return kSuccess;
+}
+
+int set_in_force(const std::vector<std::string>& arguments) {
+  po::options_description options("meb history set-in-force options");
+  options.add_options()("help,h", "print this help")("db", po::value<std::string>(), "the history store")(
+      "methodology", po::value<std::string>(), "methodology id")("area", po::value<std::string>(), "area name")(
+      "month", po::value<std::string>(), "first month the value is in force, YYYY-MM")(
+      "value", po::value<std::string>(), "the transfer value in force")(
+      "keep", po::bool_switch(), "record a decision to keep the value in force unchanged")(
+      "note", po::value<std::string>()->default_value(""), "why (a CWG decision, a date, a reference)");
+  const auto values = parse(options, arguments);
+  if (values.count("help")) {
+    std::cout << kHistoryUsage << "\n" << options;
+    return kSuccess;
+  }
+  require(values, {"db", "methodology", "area", "month"}, "meb history set-in-force");
+  const bool keep = values["keep"].as<bool>();
+  if (keep == (values.count("value") > 0)) throw UsageError("meb history set-in-force needs either --value AMOUNT or --keep");
+  auto store = open_existing(values);
+  meb::InForceEntry entry;
+  entry.methodology_id = values["methodology"].as<std::string>();
+  entry.area = stored_area(store, entry.methodology_id, values["area"].as<std::string>());
+  entry.effective = month_option("month", values["month"].as<std::string>());
+  entry.note = values["note"].as<std::string>();
+  if (keep) {
+    const auto current = store.in_force(entry.methodology_id, entry.area, entry.effective);
+    if (!current)
+      throw UsageError("--keep: no value is in force for " + entry.area + " in " + entry.effective.to_string() +
+                       "; set one with --value");
+    entry.value = current->value;
+    entry.kind = "kept";
+  } else {
+    const std::string text = values["value"].as<std::string>();
+    if (!meb::detail::parse_double(text, entry.value) || entry.value <= 0.0)
+      throw UsageError("--value expects a positive amount, got '" + text + "'");
+    entry.kind = "set";
+  }
+  {
+    meb::HistoryStore::Transaction transaction(store);
+    store.add_in_force(entry);
+    transaction.commit();
+  }
+  std::cout << entry.methodology_id << ", " << entry.area << ": " << (keep ? "kept " : "in force ")
+            << meb::format_number(entry.value) << " from " << entry.effective.to_string()
+            << (entry.note.empty() ? "" : " (" + entry.note + ")") << "\n";
+  return kSuccess;
+}
+
+int list_in_force(const po::variables_map& values) {
+  require(values, {"db", "methodology"}, "meb history in-force");
+  auto store = open_existing(values);
+  std::string out = "methodology,area,effective_month,value,kind,recorded_at,note\n";
+  for (const auto& entry : store.in_force_entries(values["methodology"].as<std::string>())) {
+    meb::detail::CsvRow row(out);
+    row.text(entry.methodology_id).text(entry.area).text(entry.effective.to_string()).number(entry.value);
+    row.text(entry.kind).text(entry.recorded_at).text(entry.note);
+  }
+  std::cout << out;
+  return kSuccess;
+}
+
+}  // namespace
+
+int run_history(const std::vector<std::string>& arguments) {
+  if (!arguments.empty() && arguments[0] == "set-in-force")
+    return set_in_force(std::vector<std::string>(arguments.begin() + 1, arguments.end()));
+  const bool list = !arguments.empty() && arguments[0] == "in-force";
+  po::options_description options("meb history options");
+  options.add_options()("help,h", "print this help")("db", po::value<std::string>(), "the history store (SQLite)")(
+      "methodology", po::value<std::string>(), "methodology id")("area", po::value<std::string>(), "area name")(
+      "from", po::value<std::string>(), "first month, YYYY-MM")("to", po::value<std::string>(), "last month, YYYY-MM")(
+      "format", po::value<std::string>()->default_value("table"), "table or csv");
+  const auto values = parse(options, list ? std::vector<std::string>(arguments.begin() + 1, arguments.end()) : arguments);
+  if (values.count("help")) {
+    std::cout << kHistoryUsage << "\n" << options;
+    return kSuccess;
+  }
+  return list ? list_in_force(values) : print_series(values);
+}
+
+}  // namespace meb::cli
