@@ -63,9 +63,9 @@ BENCHMARK_DEFINE_F(AreasFixture, BM_Harmonise_FewestBands)(benchmark::State& sta
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 BENCHMARK_REGISTER_F(AreasFixture, BM_Harmonise_FewestBands)
-    ->ArgNames({"areas", "k"})
-    ->Args({1000, 0})
-    ->Args({10000, 0})
+    ->ArgName("areas")
+    ->Arg(1000)
+    ->Arg(10000)
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace

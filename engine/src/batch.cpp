@@ -436,7 +436,7 @@ void add_bands(const MonthContext& context, RevisionRecord& record) {
       if (result.level != "national" && result.level != "market") { level = result.level; break; }
   std::vector<const StoredResult*> areas;
   for (const auto& result : record.results)
-    if (result.level == level && std::isfinite(result.value)) areas.push_back(&result);
+    if (result.level == level && std::isfinite(result.unrounded)) areas.push_back(&result);
   if (areas.empty()) {
     if (context.notes)
       context.notes->push_back(record.methodology_id + ": no harmonised values: no " + (level.empty() ? "sub-national" : level) +
@@ -448,7 +448,9 @@ void add_bands(const MonthContext& context, RevisionRecord& record) {
   std::vector<std::string> unweighted;
   for (Eigen::Index i = 0; i < n; ++i) {
     const StoredResult& area = *areas[static_cast<std::size_t>(i)];
-    values[i] = area.value;
+    // Each area's own value is its transfer value before rounding: the band's value is rounded once, by the
+    // methodology's rule, and the gap is measured from what the area's basket actually costs.
+    values[i] = area.unrounded;
     std::optional<double> weight = context.population ? context.population->of(area.area, area.pcode) : std::nullopt;
     if (context.population && !weight) unweighted.push_back(area.area);
     weights[i] = weight.value_or(1.0);

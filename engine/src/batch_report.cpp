@@ -78,6 +78,7 @@ const StoredAlert* alert_of(const RevisionRecord& record, const StoredResult& re
 
 std::string signed_amount(double value) {
   if (std::isnan(value)) return "";
+  if (std::fabs(value) < 0.5) return "0";
   char text[48];
   std::snprintf(text, sizeof text, "%+.0f", value);
   return text;
