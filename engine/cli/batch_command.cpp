@@ -53,6 +53,7 @@ int run_batch(const std::vector<std::string>& arguments, const std::vector<std::
       "to", po::value<std::string>(), "back-fill: last month, YYYY-MM")(
       "out", po::value<std::string>(), "output directory (default: the batch file's `output`, else out)")(
       "history", po::value<std::string>(), "the history store (default: the batch file's `history`)")(
+      "reference", po::value<std::string>(), "explain changes from this month, YYYY-MM (default: the batch file's `reference`, else the previous month)")(
       "quiet,q", po::bool_switch(), "no progress and no summary on success");
   const auto values = parse(options, arguments);
   if (values.count("help")) {
@@ -64,7 +65,8 @@ int run_batch(const std::vector<std::string>& arguments, const std::vector<std::
   const std::vector<meb::Month> months = batch_months(values);
   const bool quiet = values["quiet"].as<bool>();
   const std::string config_path = values["config"].as<std::string>();
-  const meb::BatchConfig config = meb::load_batch_config(config_path);
+  meb::BatchConfig config = meb::load_batch_config(config_path);
+  if (values.count("reference")) config.reference = month_option("reference", values["reference"].as<std::string>());
   const std::string out_root = values.count("out") ? values["out"].as<std::string>() : config.output;
   const std::string history_path = values.count("history") ? values["history"].as<std::string>() : config.history;
 
@@ -177,6 +179,9 @@ int run_batch(const std::vector<std::string>& arguments, const std::vector<std::
         line += " (" + std::to_string(outcomes[k].changed_numbers.size()) + " numbers changed)";
       line += ", " + std::to_string(records[k].results.size()) + " areas, " + std::to_string(revise) + " revise alerts";
       summary.push_back(line);
+      if (months.size() == 1)
+        for (const auto& alert : records[k].alerts)
+          if (alert.decision == "revise") summary.push_back("    revise " + alert.area + ": " + alert.reason);
     }
     outputs.emplace_back("report.md", meb::batch_report_markdown(month, entries, notes));
     meb::write_files_atomically((std::filesystem::path(out_root) / month.to_string()).string(), outputs);
@@ -187,6 +192,7 @@ int run_batch(const std::vector<std::string>& arguments, const std::vector<std::
     // A back-fill: one line per month.
     std::map<std::string, std::map<std::string, int>> per_month;
     for (const auto& line : summary) {
+      if (line.rfind("    ", 0) == 0) continue;
       const std::string month = line.substr(0, 7);
       for (const char* status : {"recorded", "revised", "unchanged"})
         if (line.find(std::string(" ") + status) != std::string::npos) ++per_month[month][status];

@@ -502,6 +502,22 @@ void add_bands(const MonthContext& context, RevisionRecord& record) {
       record.bands.push_back(std::move(band));
     }
   }
+  // One value per area: each paid its own value, rounded (the "no harmonisation" proposal the others are
+  // measured against).
+  for (Eigen::Index i = 0; i < n; ++i) {
+    StoredBand band;
+    band.variant = "per_area";
+    band.bands = n;
+    band.band = i + 1;
+    band.area = areas[static_cast<std::size_t>(i)]->area;
+    band.weight = weights[i];
+    band.own_value = values[i];
+    band.band_value = values[i];
+    band.paid = rounding ? round_to_step(values[i], *rounding) : values[i];
+    band.gap = band.paid - values[i];
+    band.relative_gap = band.gap / values[i];
+    record.bands.push_back(std::move(band));
+  }
   add_partition("squared_gap", optimal_bands(values, weights, settings.bands, BandObjective::squared_gap, rounding));
   if ((values.array() > 0.0).all()) {
     add_partition("largest_gap", optimal_bands(values, weights, settings.bands, BandObjective::largest_gap, rounding));

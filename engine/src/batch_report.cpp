@@ -224,6 +224,7 @@ std::string batch_report_markdown(Month month, const std::vector<ReportEntry>& e
     if (!by_variant.empty()) {
       out += "Harmonised values:\n\n";
       for (const char* variant : {"national_mean", "national_median", "squared_gap", "largest_gap", "within_tolerance"}) {
+        // (per_area, each area its own rounded value, is the table above; bands.csv has it too.)
         const auto it = by_variant.find(variant);
         if (it == by_variant.end()) continue;
         std::map<std::int64_t, std::vector<const StoredBand*>> bands;
