@@ -1,6 +1,10 @@
 #pragma once
 // Shared fixtures: build inputs from inline text so each test states its data beside its expected answer.
+#include <atomic>
+#include <filesystem>
 #include <string>
+
+#include <unistd.h>
 
 #include "meb/compute.hpp"
 #include "meb/error.hpp"
@@ -8,6 +12,28 @@
 #include "meb/prices.hpp"
 
 namespace meb::testing {
+
+/// A directory of its own under the system's temporary directory, removed with everything in it.
+class ScratchDirectory {
+ public:
+  explicit ScratchDirectory(const std::string& name) {
+    static std::atomic<int> counter{0};
+    path_ = std::filesystem::temp_directory_path() /
+            ("meb-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" + name);
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~ScratchDirectory() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  ScratchDirectory(const ScratchDirectory&) = delete;
+  ScratchDirectory& operator=(const ScratchDirectory&) = delete;
+  [[nodiscard]] std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
 
 /// A methodology from inline YAML (named "test.yaml" in messages).
 inline Methodology methodology_from(const std::string& yaml) { return parse_methodology(yaml, "test.yaml"); }

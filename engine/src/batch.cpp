@@ -504,11 +504,15 @@ void add_bands(const MonthContext& context, RevisionRecord& record) {
   }
   // One value per area: each paid its own value, rounded (the "no harmonisation" proposal the others are
   // measured against).
-  for (Eigen::Index i = 0; i < n; ++i) {
+  std::vector<Eigen::Index> by_value(static_cast<std::size_t>(n));
+  for (Eigen::Index i = 0; i < n; ++i) by_value[static_cast<std::size_t>(i)] = i;
+  std::stable_sort(by_value.begin(), by_value.end(), [&](Eigen::Index a, Eigen::Index b) { return values[a] < values[b]; });
+  for (std::size_t rank = 0; rank < by_value.size(); ++rank) {
+    const Eigen::Index i = by_value[rank];
     StoredBand band;
     band.variant = "per_area";
     band.bands = n;
-    band.band = i + 1;
+    band.band = static_cast<std::int64_t>(rank + 1);
     band.area = areas[static_cast<std::size_t>(i)]->area;
     band.weight = weights[i];
     band.own_value = values[i];

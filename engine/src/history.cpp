@@ -200,6 +200,15 @@ HistoryStore::HistoryStore(const std::string& path, HistoryOptions options) {
   if (!exists && !options.create) throw HistoryError(path + ": no such history store");
   database_ = std::make_unique<sqlite::Database>(path, options.create, options.busy_timeout_ms);
   auto& database = *database_;
+  // A file this engine must refuse is refused before anything, the journal mode included, is changed in it.
+  schema_version_ = read_user_version(database);
+  if (schema_version_ > kHistorySchemaVersion)
+    throw HistoryError(path + ": the history store has schema version " + std::to_string(schema_version_) +
+                       ", newer than the " + std::to_string(kHistorySchemaVersion) +
+                       " this engine knows; use a newer meb (the store was left unchanged)");
+  if (schema_version_ == 0 && has_tables(database))
+    throw HistoryError(path + ": not a meb history store (it has tables but no schema version); it was left unchanged");
+
   // WAL: readers never block the writer, and a killed writer's partial transaction is simply not in the
   // log's committed frames (https://www.sqlite.org/wal.html).
   {
@@ -208,12 +217,6 @@ HistoryStore::HistoryStore(const std::string& path, HistoryOptions options) {
   }
   database.execute("PRAGMA foreign_keys = ON");
   database.execute("PRAGMA synchronous = FULL");
-
-  schema_version_ = read_user_version(database);
-  if (schema_version_ > kHistorySchemaVersion)
-    throw HistoryError(path + ": the history store has schema version " + std::to_string(schema_version_) +
-                       ", newer than the " + std::to_string(kHistorySchemaVersion) +
-                       " this engine knows; use a newer meb (the store was left unchanged)");
   if (schema_version_ == kHistorySchemaVersion) return;
 
   Transaction transaction(*this);
