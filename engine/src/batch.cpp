@@ -163,21 +163,12 @@ BatchConfig parse_batch_config(std::string_view yaml_text, const std::string& fi
       config.methodologies.push_back(std::move(methodology));
     }
   }
-  if (!in.errors().empty()) {
-    std::string message;
-    for (const auto& error : in.errors()) message += (message.empty() ? "" : "\n") + error;
-    throw MethodologyError(message);
-  }
+  if (!in.errors().empty()) throw MethodologyError(in.report());
   return config;
 }
 
 BatchConfig load_batch_config(const std::string& path) {
-  std::string text;
-  try {
-    text = read_file(path);
-  } catch (const InputError& error) {
-    throw MethodologyError(error.what());
-  }
+  const std::string text = detail::read_definition_file<MethodologyError>(path);
   const std::string directory = std::filesystem::path(path).parent_path().string();
   return parse_batch_config(text, path, directory.empty() ? "." : directory);
 }
@@ -233,6 +224,45 @@ bool is_filled(const StoredLine& line) {
 }
 
 }  // namespace
+
+std::string record_fingerprint(const RevisionRecord& record) {
+  // What the month's record says, and what it was computed with: the same fingerprint means nothing worth a
+  // revision changed, whatever bytes of the input files did. The alerts, changes and bands are in it, so a new
+  // value in force (or a revised earlier month) that changes an alert is recorded as a revision, not lost.
+  std::string text = record.methodology_sha256 + "\n";
+  for (const auto& row : record.results) {
+    text += row.level + "|" + row.area + "|" + row.pcode + "|" + row.note + "|";
+    for (double value : {row.smeb, row.meb, row.unrounded, row.value, row.observed_share, row.household_size})
+      fingerprint_number(text, value);
+    text += '\n';
+  }
+  for (const auto& line : record.lines) {
+    text += line.level + "|" + line.area + "|" + line.component + "|" + line.item + "|" + line.status + "|" +
+            line.source + "|" + std::to_string(line.observations) + "|";
+    fingerprint_number(text, line.quantity);
+    fingerprint_number(text, line.price);
+    text += '\n';
+  }
+  for (const auto& alert : record.alerts) {
+    text += "alert|" + alert.level + "|" + alert.area + "|" + alert.decision + "|" + alert.reason + "|";
+    fingerprint_number(text, alert.in_force);
+    text += '\n';
+  }
+  for (const auto& change : record.changes) {
+    text += "change|" + change.level + "|" + change.area + "|" + change.reference_month + "|";
+    for (double value : {change.before, change.price_observed, change.price_filled, change.quantity, change.rule,
+                         change.rounding})
+      fingerprint_number(text, value);
+    text += '\n';
+  }
+  for (const auto& band : record.bands) {
+    text += "band|" + band.variant + "|" + band.area + "|" + std::to_string(band.band) + "|";
+    fingerprint_number(text, band.weight);
+    fingerprint_number(text, band.paid);
+    text += '\n';
+  }
+  return sha256_hex(text);
+}
 
 RevisionRecord revision_record(const Methodology& methodology, const std::string& methodology_yaml,
                                const ComputeResult& result, Month month) {
@@ -301,23 +331,7 @@ RevisionRecord revision_record(const Methodology& methodology, const std::string
     stored.observed_share = market_cost > 0.0 ? observed_cost / market_cost : (std::isnan(stored.value) ? 0.0 : 1.0);
     record.results.push_back(std::move(stored));
   }
-  // What the month's numbers are, and what they were computed with: the same fingerprint means nothing
-  // worth a revision changed, whatever bytes of the input files did.
-  std::string text = record.methodology_sha256 + "\n";
-  for (const auto& row : record.results) {
-    text += row.level + "|" + row.area + "|" + row.pcode + "|" + row.note + "|";
-    for (double value : {row.smeb, row.meb, row.unrounded, row.value, row.observed_share, row.household_size})
-      fingerprint_number(text, value);
-    text += '\n';
-  }
-  for (const auto& line : record.lines) {
-    text += line.level + "|" + line.area + "|" + line.component + "|" + line.item + "|" + line.status + "|" +
-            line.source + "|" + std::to_string(line.observations) + "|";
-    fingerprint_number(text, line.quantity);
-    fingerprint_number(text, line.price);
-    text += '\n';
-  }
-  record.fingerprint = sha256_hex(text);
+  record.fingerprint = record_fingerprint(record);
   return record;
 }
 
@@ -583,31 +597,58 @@ std::vector<std::string> changed_numbers(const std::vector<StoredResult>& before
   return out;
 }
 
+std::vector<std::string> changed_alerts(const std::vector<StoredAlert>& before, const std::vector<StoredAlert>& after) {
+  std::vector<std::string> out;
+  for (const auto& alert : after) {
+    const auto old = std::find_if(before.begin(), before.end(), [&](const StoredAlert& a) {
+      return a.level == alert.level && a.area == alert.area;
+    });
+    const bool same_in_force = old != before.end() && ((std::isnan(old->in_force) && std::isnan(alert.in_force)) ||
+                                                       old->in_force == alert.in_force);
+    if (old != before.end() && old->decision == alert.decision && same_in_force) continue;
+    out.push_back(alert.area + " (" + alert.level + ") alert " + (old == before.end() ? std::string("none") : old->decision) +
+                  " -> " + alert.decision + " (value in force " + show_number(alert.in_force) + ")");
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<RecordOutcome> record_month(HistoryStore& store, const RunInfo& run, const std::vector<RevisionRecord>& records) {
   std::vector<RecordOutcome> outcomes(records.size());
   std::vector<std::size_t> to_add;
+  std::vector<std::string> fingerprints;
   for (std::size_t i = 0; i < records.size(); ++i) {
+    fingerprints.push_back(record_fingerprint(records[i]));
     const auto latest = store.latest_revision(records[i].methodology_id, records[i].month);
     if (!latest) {
       outcomes[i].status = RecordOutcome::Status::first;
       to_add.push_back(i);
-    } else if (latest->fingerprint == records[i].fingerprint) {
+    } else if (latest->fingerprint == fingerprints[i]) {
       outcomes[i].status = RecordOutcome::Status::unchanged;
       outcomes[i].revision = latest->revision;
     } else {
       outcomes[i].status = RecordOutcome::Status::revised;
       outcomes[i].changed_numbers = changed_numbers(store.results(latest->revision_id), records[i].results);
+      for (auto& line : changed_alerts(store.alerts(latest->revision_id), records[i].alerts))
+        outcomes[i].changed_numbers.push_back(std::move(line));
       if (outcomes[i].changed_numbers.empty())
-        outcomes[i].changed_numbers.push_back("no result changed: the methodology file or a price's status, source or "
-                                              "observation count did");
+        outcomes[i].changed_numbers.push_back("no transfer value or alert changed: the methodology file, a price's "
+                                              "status, source or observation count, a change's split or a band did");
       to_add.push_back(i);
     }
   }
   if (to_add.empty()) return outcomes;
   const std::int64_t run_id = store.add_run(run);
-  for (const std::size_t i : to_add) outcomes[i].revision = store.add_revision(run_id, records[i]);
+  for (const std::size_t i : to_add) {
+    if (records[i].fingerprint == fingerprints[i]) {
+      outcomes[i].revision = store.add_revision(run_id, records[i]);
+    } else {
+      RevisionRecord complete = records[i];
+      complete.fingerprint = fingerprints[i];
+      outcomes[i].revision = store.add_revision(run_id, complete);
+    }
+  }
   return outcomes;
 }
 

@@ -702,22 +702,12 @@ Methodology parse_methodology(std::string_view yaml_text, const std::string& fil
     // Lines that read another item's price (substitutes, composite alternatives) must convert its unit.
     (void)expand_basket(methodology, collect_series(methodology.basket));
   }
-  if (!in.errors().empty()) {
-    std::string message;
-    for (const auto& line : in.errors()) message += (message.empty() ? "" : "\n") + line;
-    throw MethodologyError(message);
-  }
+  if (!in.errors().empty()) throw MethodologyError(in.report());
   return methodology;
 }
 
 Methodology load_methodology(const std::string& path) {
-  std::string text;
-  try {
-    text = read_file(path);
-  } catch (const InputError& error) {
-    throw MethodologyError(error.what());
-  }
-  return parse_methodology(text, path);
+  return parse_methodology(detail::read_definition_file<MethodologyError>(path), path);
 }
 
 WideMapping load_wide_mapping(const std::string& path) {
@@ -736,11 +726,8 @@ WideMapping load_wide_mapping(const std::string& path) {
   }
   Loader in(path);
   const std::optional<WideMapping> mapping = load_wide(in, root, "");
-  if (!in.errors().empty() || !mapping) {
-    std::string message;
-    for (const auto& line : in.errors()) message += (message.empty() ? "" : "\n") + line;
-    throw MethodologyError(message.empty() ? path + ":1:1: a mapping file is a YAML mapping" : message);
-  }
+  if (!in.errors().empty() || !mapping)
+    throw MethodologyError(in.errors().empty() ? path + ":1:1: a mapping file is a YAML mapping" : in.report());
   return *mapping;
 }
 

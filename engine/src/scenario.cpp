@@ -860,12 +860,7 @@ Scenario parse_scenario(std::string_view yaml_text, const std::string& file_name
 }
 
 Scenario load_scenario(const std::string& path) {
-  std::string text;
-  try {
-    text = read_file(path);
-  } catch (const InputError& error) {
-    throw ScenarioError(error.what());
-  }
+  const std::string text = detail::read_definition_file<ScenarioError>(path);
   const Methodology baseline = load_methodology(scenario_baseline(text, path));
   return parse_scenario(text, path, baseline);
 }

@@ -13,6 +13,7 @@
 
 #include "meb/basket.hpp"
 #include "meb/csv.hpp"
+#include "meb/error.hpp"
 #include "meb/household.hpp"
 #include "meb/transfer.hpp"
 
@@ -46,6 +47,12 @@ class Loader {
   }
 
   [[nodiscard]] const std::vector<std::string>& errors() const { return errors_; }
+  /// Every problem, one per line ("" when there is none).
+  [[nodiscard]] std::string report() const {
+    std::string message;
+    for (const auto& line : errors_) message += (message.empty() ? "" : "\n") + line;
+    return message;
+  }
 
   /// Reports keys of `map` that are not in `allowed`.
   void check_keys(const YAML::Node& map, const std::string& where, std::initializer_list<const char*> allowed) {
@@ -140,6 +147,17 @@ class Loader {
   std::string file_;
   std::vector<std::string> errors_;
 };
+
+/// The text of a definition file (methodology, scenario, batch file): a file that cannot be read is reported
+/// as the definition's error (exit code 4), not as bad input data.
+template <typename DefinitionError>
+std::string read_definition_file(const std::string& path) {
+  try {
+    return read_file(path);
+  } catch (const InputError& error) {
+    throw DefinitionError(error.what());
+  }
+}
 
 inline std::optional<Per> parse_per(std::string_view text) {
   if (text == "person/day") return Per::person_day;

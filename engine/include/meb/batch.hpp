@@ -79,6 +79,10 @@ struct Population {
 [[nodiscard]] RevisionRecord revision_record(const Methodology& methodology, const std::string& methodology_yaml,
                                              const ComputeResult& result, Month month);
 
+/// SHA-256 of everything the record holds that a revision is about: the methodology file, every result,
+/// price, status and source, and the alerts, changes and bands once complete_record has added them.
+[[nodiscard]] std::string record_fingerprint(const RevisionRecord& record);
+
 /// The snapshot the decomposition reads, from a stored area's lines and result.
 [[nodiscard]] BasketSnapshot stored_snapshot(const std::vector<StoredLine>& lines, const StoredResult& result,
                                              const TransferRule& rule);
@@ -105,8 +109,10 @@ struct RecordOutcome {
 };
 [[nodiscard]] std::string_view to_string(RecordOutcome::Status status);
 
-/// Compares each record's fingerprint with the store's latest revision of its month; adds one run and a
-/// revision of every changed (or new) record, nothing when all are unchanged. Call inside a Transaction.
+/// Computes each record's fingerprint (record_fingerprint, as completed) and compares it with the store's latest revision of its
+/// month; adds one run and a revision of every changed (or new) record, nothing when all are unchanged. A
+/// revision lists what changed: results (old -> new) and alerts (a new value in force changes the decision).
+/// Call inside a Transaction, after complete_record.
 [[nodiscard]] std::vector<RecordOutcome> record_month(HistoryStore& store, const RunInfo& run,
                                                       const std::vector<RevisionRecord>& records);
 
