@@ -801,3 +801,28 @@ TEST_CASE("history a missing file is refused when it may not be created", "[hist
   fs::create_directories(folder);
   REQUIRE_THROWS_WITH(HistoryStore(folder), Catch::Contains(folder));
 }
+
+TEST_CASE("history runs lists every run with its inputs and the revisions it added", "[history]") {
+  const ScratchDirectory directory("runs");
+  HistoryStore store(directory.file("history.sqlite"));
+  CHECK(store.runs().empty());
+  record_in_own_run(store, sample_record(month_of(2020, 3), 55000.0, "first"), "2020-04-02T08:00:00Z");
+  record_in_own_run(store, sample_record(month_of(2020, 3), 60000.0, "second"), "2020-04-09T08:00:00Z");
+  const auto runs = store.runs();
+  REQUIRE(runs.size() == 2);
+  CHECK(runs[0].run_id == 1);
+  CHECK(runs[0].info.month.to_string() == "2020-03");
+  CHECK(runs[0].info.started_at == "2020-04-02T08:00:00Z");
+  CHECK(runs[1].info.started_at == "2020-04-09T08:00:00Z");
+  CHECK(runs[0].status == "complete");
+  CHECK(runs[0].info.engine_version == "0.test");
+  // run_of() records two inputs: the batch file (321 bytes) and a price file (4,567 bytes).
+  REQUIRE(runs[0].info.inputs.size() == 2);
+  CHECK(runs[0].info.inputs[1].role == "prices");
+  CHECK(runs[0].info.inputs[1].bytes == 4567);
+  CHECK(runs[0].info.inputs[1].sha256 == "bb22");
+  // The second run added revision 2 of the same month.
+  REQUIRE(runs[1].revisions.size() == 1);
+  CHECK(runs[1].revisions[0].first == "mali-test");
+  CHECK(runs[1].revisions[0].second == 2);
+}

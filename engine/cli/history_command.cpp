@@ -15,7 +15,8 @@ constexpr const char* kHistoryUsage =
     "usage: meb history --db FILE --methodology ID --area NAME [--from YYYY-MM] [--to YYYY-MM] [--format table|csv]\n"
     "       meb history set-in-force --db FILE --methodology ID --area NAME --month YYYY-MM\n"
     "                               (--value AMOUNT | --keep) [--note TEXT]\n"
-    "       meb history in-force --db FILE --methodology ID\n";
+    "       meb history in-force --db FILE --methodology ID\n"
+    "       meb history runs --db FILE\n";
 
 meb::HistoryStore open_existing(const po::variables_map& values) {
   meb::HistoryOptions options;
@@ -150,22 +151,44 @@ int list_in_force(const po::variables_map& values) {
   return kSuccess;
 }
 
+/// Every run: when, which engine, which command, which inputs (with their SHA-256) and what it recorded.
+int list_runs(const po::variables_map& values) {
+  require(values, {"db"}, "meb history runs");
+  auto store = open_existing(values);
+  for (const auto& run : store.runs()) {
+    std::cout << "run " << run.run_id << "  month " << run.info.month.to_string() << "  " << run.info.started_at
+              << " .. " << run.finished_at << "  meb " << run.info.engine_version << "  " << run.status << "\n";
+    std::cout << "  command: " << run.info.command_line << "\n";
+    std::string recorded;
+    for (const auto& [methodology, revision] : run.revisions)
+      recorded += (recorded.empty() ? "" : ", ") + methodology + " r" + std::to_string(revision);
+    std::cout << "  recorded: " << recorded << "\n";
+    for (const auto& input : run.info.inputs)
+      std::cout << "  " << input.role << ": " << input.path << " (" << input.bytes << " bytes, sha256 "
+                << input.sha256.substr(0, 16) << "...)\n";
+  }
+  return kSuccess;
+}
+
 }  // namespace
 
 int run_history(const std::vector<std::string>& arguments) {
   if (!arguments.empty() && arguments[0] == "set-in-force")
     return set_in_force(std::vector<std::string>(arguments.begin() + 1, arguments.end()));
   const bool list = !arguments.empty() && arguments[0] == "in-force";
+  const bool runs = !arguments.empty() && arguments[0] == "runs";
   po::options_description options("meb history options");
   options.add_options()("help,h", "print this help")("db", po::value<std::string>(), "the history store (SQLite)")(
       "methodology", po::value<std::string>(), "methodology id")("area", po::value<std::string>(), "area name")(
       "from", po::value<std::string>(), "first month, YYYY-MM")("to", po::value<std::string>(), "last month, YYYY-MM")(
       "format", po::value<std::string>()->default_value("table"), "table or csv");
-  const auto values = parse(options, list ? std::vector<std::string>(arguments.begin() + 1, arguments.end()) : arguments);
+  const auto values =
+      parse(options, list || runs ? std::vector<std::string>(arguments.begin() + 1, arguments.end()) : arguments);
   if (values.count("help")) {
     std::cout << kHistoryUsage << "\n" << options;
     return kSuccess;
   }
+  if (runs) return list_runs(values);
   return list ? list_in_force(values) : print_series(values);
 }
 

@@ -441,6 +441,39 @@ std::vector<SeriesPoint> HistoryStore::series(const std::string& methodology_id,
   return out;
 }
 
+std::vector<StoredRun> HistoryStore::runs() {
+  std::vector<StoredRun> out;
+  auto run = database_->prepare(
+      "SELECT run_id, month, started_at, finished_at, engine_version, command_line, config_path, status "
+      "FROM runs ORDER BY run_id");
+  while (run.step()) {
+    StoredRun stored;
+    stored.run_id = run.column_int(0);
+    stored.info.month = *parse_month(run.column_text(1));
+    stored.info.started_at = run.column_text(2);
+    stored.finished_at = run.column_text(3);
+    stored.info.engine_version = run.column_text(4);
+    stored.info.command_line = run.column_text(5);
+    stored.info.config_path = run.column_text(6);
+    stored.status = run.column_text(7);
+    out.push_back(std::move(stored));
+  }
+  auto input = database_->prepare("SELECT role, path, bytes, sha256 FROM run_inputs WHERE run_id = ?1 ORDER BY rowid");
+  auto revision = database_->prepare(
+      "SELECT methodology_id, revision FROM revisions WHERE run_id = ?1 ORDER BY revision_id");
+  for (auto& stored : out) {
+    input.bind(1, stored.run_id);
+    while (input.step())
+      stored.info.inputs.push_back(InputRecord{input.column_text(0), input.column_text(1),
+                                               static_cast<std::size_t>(input.column_int(2)), input.column_text(3)});
+    input.reset();
+    revision.bind(1, stored.run_id);
+    while (revision.step()) stored.revisions.emplace_back(revision.column_text(0), revision.column_int(1));
+    revision.reset();
+  }
+  return out;
+}
+
 std::vector<std::string> HistoryStore::areas(const std::string& methodology_id) {
   auto statement = database_->prepare(
       "SELECT DISTINCT res.area FROM results res JOIN revisions r ON r.revision_id = res.revision_id "

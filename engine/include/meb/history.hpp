@@ -132,6 +132,15 @@ struct RunInfo {
   std::vector<InputRecord> inputs;  ///< config, methodologies, prices, areas, survey, population
 };
 
+/// A run as stored, with its inputs and the revisions it added.
+struct StoredRun {
+  std::int64_t run_id = 0;
+  RunInfo info;
+  std::string finished_at;
+  std::string status;
+  std::vector<std::pair<std::string, std::int64_t>> revisions;  ///< (methodology id, revision number)
+};
+
 /// The latest revision of a methodology's month.
 struct RevisionInfo {
   std::int64_t revision_id = 0;
@@ -210,6 +219,8 @@ class HistoryStore {
                                                 std::optional<Month> to = std::nullopt);
   /// Every revision of a methodology's month, oldest first.
   [[nodiscard]] std::vector<RevisionInfo> revisions(const std::string& methodology_id, Month month);
+  /// Every run, oldest first.
+  [[nodiscard]] std::vector<StoredRun> runs();
   /// The areas a methodology has results for, sorted.
   [[nodiscard]] std::vector<std::string> areas(const std::string& methodology_id);
   /// The methodology ids in the store, sorted.
