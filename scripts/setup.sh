@@ -8,6 +8,8 @@ packages=(
   libeigen3-dev libboost-program-options-dev libyaml-cpp-dev
   catch2 libbenchmark-dev libsqlite3-dev
   python3 python3-pytest python3-pandas python3-numpy python3-yaml
+  pybind11-dev python3-dev python3-matplotlib
+  time
 )
 
 missing=()

@@ -53,6 +53,8 @@ int run_batch(const std::vector<std::string>& arguments, const std::vector<std::
       "to", po::value<std::string>(), "back-fill: last month, YYYY-MM")(
       "out", po::value<std::string>(), "output directory (default: the batch file's `output`, else out)")(
       "history", po::value<std::string>(), "the history store (default: the batch file's `history`)")(
+      "wait", po::value<double>()->default_value(600.0),
+      "seconds to wait for another batch writing to the same store before failing (exit code 6)")(
       "reference", po::value<std::string>(), "explain changes from this month, YYYY-MM (default: the batch file's `reference`, else the previous month)")(
       "quiet,q", po::bool_switch(), "no progress and no summary on success");
   const auto values = parse(options, arguments);
@@ -107,6 +109,8 @@ int run_batch(const std::vector<std::string>& arguments, const std::vector<std::
     std::filesystem::create_directories(history_directory, error);
     if (error) throw meb::HistoryError(history_path + ": cannot create its directory: " + error.message());
   }
+  // One batch at a time per store, for the whole run: months are evaluated in order against all of their past.
+  const meb::HistoryLock lock(history_path, values["wait"].as<double>());
   meb::HistoryStore store(history_path);
 
   std::vector<std::string> summary;

@@ -26,23 +26,6 @@ meb::HistoryStore open_existing(const po::variables_map& values) {
 
 std::string cell(double value) { return std::isnan(value) ? "" : meb::format_number(value); }
 
-/// The area as the store spells it: names match ignoring case and accents ("segou" finds "Ségou").
-std::string stored_area(meb::HistoryStore& store, const std::string& methodology, const std::string& area) {
-  if (!store.series(methodology, area).empty()) return area;
-  const auto known = store.areas(methodology);
-  for (const auto& name : known)
-    if (meb::detail::fold_name(name) == meb::detail::fold_name(area)) return name;
-  if (known.empty()) {
-    std::string ids;
-    for (const auto& id : store.methodologies()) ids += (ids.empty() ? "" : ", ") + id;
-    throw meb::InputError(store.path() + ": no methodology '" + methodology + "' in the history store (it holds: " +
-                          (ids.empty() ? "nothing yet" : ids) + ")");
-  }
-  std::string names;
-  for (const auto& name : known) names += (names.empty() ? "" : ", ") + name;
-  throw meb::InputError(store.path() + ": methodology '" + methodology + "' has no area '" + area + "' (areas: " + names + ")");
-}
-
 int print_series(const po::variables_map& values) {
   require(values, {"db", "methodology", "area"}, "meb history");
   const std::string format = values["format"].as<std::string>();
@@ -52,32 +35,16 @@ int print_series(const po::variables_map& values) {
   if (values.count("to")) to = month_option("to", values["to"].as<std::string>());
   auto store = open_existing(values);
   const std::string methodology = values["methodology"].as<std::string>();
-  const std::string area = stored_area(store, methodology, values["area"].as<std::string>());
+  const std::string area = meb::stored_area(store, methodology, values["area"].as<std::string>());
   const auto series = store.series(methodology, area, from, to);
-  std::string out =
-      "methodology,area_level,area,month,revision,methodology_version,household_size,smeb,meb,transfer_value_unrounded,"
-      "transfer_value,change,observed_share,in_force,decision,reason\n";
-  double previous = std::nan("");
-  for (std::size_t i = 0; i < series.size(); ++i) {
-    const auto& point = series[i];
-    const bool consecutive = i > 0 && series[i - 1].month.index + 1 == point.month.index;
-    meb::detail::CsvRow row(out);
-    row.text(methodology).text(point.result.level).text(point.result.area).text(point.month.to_string());
-    row.count(static_cast<std::size_t>(point.revision)).text(point.methodology_version);
-    row.number(point.result.household_size).number(point.result.smeb).number(point.result.meb);
-    row.number(point.result.unrounded).number(point.result.value);
-    row.text(consecutive ? cell(point.result.value - previous) : "");
-    row.number(point.result.observed_share).number(point.in_force).text(point.decision).text(point.reason);
-    previous = point.result.value;
-  }
   if (format == "csv") {
-    std::cout << out;
+    std::cout << meb::series_csv(methodology, series);
     return kSuccess;
   }
   std::cout << methodology << ", " << area << " (" << series.size() << " months, latest revision of each)\n";
   std::printf("%-8s %4s %12s %12s %10s %9s %12s  %s\n", "month", "rev", "transfer", "change", "observed", "in force",
               "alert", "");
-  previous = std::nan("");
+  double previous = std::nan("");
   for (std::size_t i = 0; i < series.size(); ++i) {
     const auto& point = series[i];
     const bool consecutive = i > 0 && series[i - 1].month.index + 1 == point.month.index;
@@ -111,7 +78,7 @@ int set_in_force(const std::vector<std::string>& arguments) {
   auto store = open_existing(values);
   meb::InForceEntry entry;
   entry.methodology_id = values["methodology"].as<std::string>();
-  entry.area = stored_area(store, entry.methodology_id, values["area"].as<std::string>());
+  entry.area = meb::stored_area(store, entry.methodology_id, values["area"].as<std::string>());
   entry.effective = month_option("month", values["month"].as<std::string>());
   entry.note = values["note"].as<std::string>();
   if (keep) {
@@ -141,13 +108,7 @@ int set_in_force(const std::vector<std::string>& arguments) {
 int list_in_force(const po::variables_map& values) {
   require(values, {"db", "methodology"}, "meb history in-force");
   auto store = open_existing(values);
-  std::string out = "methodology,area,effective_month,value,kind,recorded_at,note\n";
-  for (const auto& entry : store.in_force_entries(values["methodology"].as<std::string>())) {
-    meb::detail::CsvRow row(out);
-    row.text(entry.methodology_id).text(entry.area).text(entry.effective.to_string()).number(entry.value);
-    row.text(entry.kind).text(entry.recorded_at).text(entry.note);
-  }
-  std::cout << out;
+  std::cout << meb::in_force_csv(store.in_force_entries(values["methodology"].as<std::string>()));
   return kSuccess;
 }
 

@@ -2,12 +2,22 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <utility>
 
+#include "meb/csv.hpp"
 #include "meb/error.hpp"
 #include "sqlite.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 namespace meb {
 namespace {
@@ -193,6 +203,80 @@ std::string utc_now() {
   char text[32];
   std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
   return text;
+}
+
+std::string stored_area(HistoryStore& store, const std::string& methodology_id, const std::string& area) {
+  if (!store.series(methodology_id, area).empty()) return area;
+  const auto known = store.areas(methodology_id);
+  for (const auto& name : known)
+    if (detail::fold_name(name) == detail::fold_name(area)) return name;
+  if (known.empty()) {
+    std::string ids;
+    for (const auto& id : store.methodologies()) ids += (ids.empty() ? "" : ", ") + id;
+    throw InputError(store.path() + ": no methodology '" + methodology_id + "' in the history store (it holds: " +
+                     (ids.empty() ? "nothing yet" : ids) + ")");
+  }
+  std::string names;
+  for (const auto& name : known) names += (names.empty() ? "" : ", ") + name;
+  throw InputError(store.path() + ": methodology '" + methodology_id + "' has no area '" + area + "' (areas: " +
+                   names + ")");
+}
+
+std::string series_csv(const std::string& methodology_id, const std::vector<SeriesPoint>& series) {
+  std::string out =
+      "methodology,area_level,area,month,revision,methodology_version,household_size,smeb,meb,transfer_value_unrounded,"
+      "transfer_value,change,observed_share,in_force,decision,reason\n";
+  for (std::size_t i = 0; i < series.size(); ++i) {
+    const auto& point = series[i];
+    const bool consecutive = i > 0 && series[i - 1].month.index + 1 == point.month.index;
+    detail::CsvRow row(out);
+    row.text(methodology_id).text(point.result.level).text(point.result.area).text(point.month.to_string());
+    row.count(static_cast<std::size_t>(point.revision)).text(point.methodology_version);
+    row.number(point.result.household_size).number(point.result.smeb).number(point.result.meb);
+    row.number(point.result.unrounded).number(point.result.value);
+    row.number(consecutive ? point.result.value - series[i - 1].result.value : std::nan(""));
+    row.number(point.result.observed_share).number(point.in_force).text(point.decision).text(point.reason);
+  }
+  return out;
+}
+
+std::string in_force_csv(const std::vector<InForceEntry>& entries) {
+  std::string out = "methodology,area,effective_month,value,kind,recorded_at,note\n";
+  for (const auto& entry : entries) {
+    detail::CsvRow row(out);
+    row.text(entry.methodology_id).text(entry.area).text(entry.effective.to_string()).number(entry.value);
+    row.text(entry.kind).text(entry.recorded_at).text(entry.note);
+  }
+  return out;
+}
+
+HistoryLock::HistoryLock(const std::string& store_path, double wait_seconds) {
+  const std::string lock_path = store_path + ".lock";
+  descriptor_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (descriptor_ < 0)
+    throw HistoryError(lock_path + ": cannot open the batch lock: " + std::strerror(errno));
+  // flock is released by the kernel when the process dies (kill -9 included), so a crashed batch never
+  // leaves the store locked.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(wait_seconds);
+  while (::flock(descriptor_, LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK && errno != EINTR) {
+      const std::string reason = std::strerror(errno);
+      ::close(descriptor_);
+      throw HistoryError(lock_path + ": cannot take the batch lock: " + reason);
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ::close(descriptor_);
+      char waited[32];
+      std::snprintf(waited, sizeof waited, "%.0f", wait_seconds);
+      throw HistoryError(store_path + ": another meb batch is writing to this store (it holds " + lock_path +
+                         "); waited " + waited + " s; try again when it has finished");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+HistoryLock::~HistoryLock() {
+  if (descriptor_ >= 0) ::close(descriptor_);  // closing releases the lock
 }
 
 HistoryStore::HistoryStore(const std::string& path, HistoryOptions options) {

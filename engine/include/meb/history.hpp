@@ -238,6 +238,32 @@ class HistoryStore {
   int schema_version_ = 0;
 };
 
+/// The area as the store spells it: names match ignoring case and accents ("segou" finds "Ségou"). Throws
+/// InputError naming the store and listing the methodologies (an unknown methodology) or its areas.
+[[nodiscard]] std::string stored_area(HistoryStore& store, const std::string& methodology_id, const std::string& area);
+
+/// `meb history --format csv`: an area's series, the latest revision of each month, with the change from the
+/// month before (empty when that month is not in the series).
+[[nodiscard]] std::string series_csv(const std::string& methodology_id, const std::vector<SeriesPoint>& series);
+
+/// `meb history in-force`: every value in force of a methodology, with its kind, date and note.
+[[nodiscard]] std::string in_force_csv(const std::vector<InForceEntry>& entries);
+
+/// Held by a batch for its whole run (an advisory lock on `<store>.lock`): a second batch on the same store
+/// waits until the first has finished, so that each month is evaluated against the history of every month
+/// before it, as a sequential run would, instead of interleaving months. Throws HistoryError naming the store
+/// when the lock is still held after `wait_seconds`.
+class HistoryLock {
+ public:
+  HistoryLock(const std::string& store_path, double wait_seconds);
+  ~HistoryLock();
+  HistoryLock(const HistoryLock&) = delete;
+  HistoryLock& operator=(const HistoryLock&) = delete;
+
+ private:
+  int descriptor_ = -1;
+};
+
 /// The current UTC time as ISO 8601 (recorded_at columns).
 [[nodiscard]] std::string utc_now();
 
