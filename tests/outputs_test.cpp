@@ -315,3 +315,34 @@ TEST_CASE("outputs write_files_atomically writes files in sub-folders", "[output
   CHECK(slurp(directory / "summary.md") == "s\n");
   CHECK(names_in(directory / "m1") == std::set<std::string>{"a.csv"});
 }
+
+TEST_CASE("sha256_hex with the CPU's SHA extensions equals the portable implementation", "[outputs]") {
+  // Every length from 0 to 300 bytes (all padding cases: one or two final blocks) and a 1 MB buffer, of
+  // bytes from a fixed linear congruential sequence.
+  std::string data;
+  std::uint32_t x = 12345;
+  for (int i = 0; i < 1 << 20; ++i) {
+    x = x * 1103515245u + 12345u;
+    data.push_back(static_cast<char>(x >> 24));
+  }
+  for (std::size_t length = 0; length <= 300; ++length)
+    CHECK(meb::sha256_hex(std::string_view(data).substr(0, length)) ==
+          meb::detail::sha256_hex_portable(std::string_view(data).substr(0, length)));
+  CHECK(meb::sha256_hex(data) == meb::detail::sha256_hex_portable(data));
+  INFO("SHA extensions in use: " << meb::detail::sha256_uses_cpu_extensions());
+  CHECK(meb::detail::sha256_hex_portable("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST_CASE("format_number prints at most six decimals without trailing zeros", "[outputs]") {
+  CHECK(meb::format_number(0.0) == "0");
+  CHECK(meb::format_number(-0.0) == "0");
+  CHECK(meb::format_number(26923.1) == "26923.1");
+  CHECK(meb::format_number(1.0 / 3.0) == "0.333333");
+  CHECK(meb::format_number(2.0 / 3.0) == "0.666667");
+  CHECK(meb::format_number(-1.5) == "-1.5");
+  CHECK(meb::format_number(1e-7) == "0");
+  CHECK(meb::format_number(-1e-7) == "0");
+  CHECK(meb::format_number(123456789012.0) == "123456789012");
+  CHECK(meb::format_number(1e300).size() == 301);
+  CHECK(meb::format_number(std::nan("")).empty());
+}

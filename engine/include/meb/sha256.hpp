@@ -6,7 +6,15 @@
 
 namespace meb {
 
-/// The lower-case hexadecimal SHA-256 digest of `data`.
+/// The lower-case hexadecimal SHA-256 digest of `data`. Uses the CPU's SHA extensions when it has them
+/// (x86 SHA-NI, checked once at run time), the portable implementation otherwise: the same digest.
 [[nodiscard]] std::string sha256_hex(std::string_view data);
+
+namespace detail {
+/// The portable implementation, whatever the CPU (tests compare it with sha256_hex).
+[[nodiscard]] std::string sha256_hex_portable(std::string_view data);
+/// Whether sha256_hex uses the CPU's SHA extensions on this machine.
+[[nodiscard]] bool sha256_uses_cpu_extensions();
+}  // namespace detail
 
 }  // namespace meb
