@@ -97,7 +97,7 @@ int run_batch(const std::vector<std::string>& arguments, const std::vector<std::
       if (it == population_cache.end())
         it = population_cache.emplace(source.file, meb::read_population(source, files.content(source.file))).first;
       population = it->second;
-      runs.back().run.inputs.push_back(record_input("population", source.file, files.content(source.file)));
+      runs.back().run.inputs.push_back(files.record("population", source.file));
     }
     populations.push_back(std::move(population));
     progress.finish_step();
@@ -125,7 +125,7 @@ int run_batch(const std::vector<std::string>& arguments, const std::vector<std::
     info.engine_version = meb::kVersion;
     info.command_line = joined(command_line, " ");
     info.config_path = config_path;
-    info.inputs.push_back(record_input("batch", config_path, files.content(config_path)));
+    info.inputs.push_back(files.record("batch", config_path));
     for (const auto& run : runs) info.inputs.insert(info.inputs.end(), run.run.inputs.begin(), run.run.inputs.end());
 
     std::vector<meb::RevisionRecord> records;

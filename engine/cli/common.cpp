@@ -1,5 +1,7 @@
 #include "common.hpp"
 
+#include <algorithm>
+#include <cstdint>
 #include <limits>
 
 #include "meb/csv.hpp"
@@ -53,6 +55,42 @@ std::optional<meb::NutritionReport> nutrition_check(const meb::Methodology& meth
 const std::string& FileCache::content(const std::string& path) {
   auto it = files_.find(path);
   if (it == files_.end()) it = files_.emplace(path, meb::read_file(path)).first;
+  return it->second;
+}
+
+meb::InputRecord FileCache::record(const std::string& role, const std::string& path) {
+  const std::string& bytes = content(path);
+  auto it = digests_.find(path);
+  if (it == digests_.end()) it = digests_.emplace(path, meb::sha256_hex(bytes)).first;
+  return meb::InputRecord{role, path, bytes.size(), it->second};
+}
+
+namespace {
+/// Everything of a filter that decides which quotes are kept, as one text.
+std::string filter_key(const std::vector<std::string>& paths, const meb::PriceFilter& filter) {
+  std::string key;
+  for (const auto& path : paths) key += path + '\x1f';
+  key += '\x1e' + meb::detail::to_lower(filter.pricetype) + '\x1e' + filter.currency + '\x1e';
+  for (const auto& flag : filter.priceflags) key += flag + '\x1f';
+  std::vector<std::string> commodities(filter.commodities.begin(), filter.commodities.end());
+  std::sort(commodities.begin(), commodities.end());
+  for (const auto& commodity : commodities) key += '\x1e' + commodity;
+  key += filter.markets_of_all_rows ? "\x1e" "all-markets" : "\x1e" "basket-markets";
+  key += filter.skip_bad_rows ? "\x1e" "skip" : "\x1e" "strict";
+  // A wide mapping is compared by address: each methodology that has one gets its own parse.
+  key += "\x1e" + std::to_string(reinterpret_cast<std::uintptr_t>(filter.wide));
+  return key;
+}
+}  // namespace
+
+const meb::PriceTable& FileCache::prices(const std::vector<std::string>& paths, const meb::PriceFilter& filter) {
+  const std::string key = filter_key(paths, filter);
+  auto it = tables_.find(key);
+  if (it == tables_.end()) {
+    meb::PriceTable table;
+    for (const auto& path : paths) meb::read_prices(path, content(path), filter, table);
+    it = tables_.emplace(key, std::move(table)).first;
+  }
   return it->second;
 }
 
@@ -113,20 +151,18 @@ MethodologyRun run_methodology(const std::string& methodology_path, const Method
     methodology.household.size = *household_size;
   }
   out.run.command_line = command_line;
-  out.run.inputs.push_back(record_input("methodology", methodology_path, methodology_text));
+  out.run.inputs.push_back(files.record("methodology", methodology_path));
   if (inputs.wide_mapping) {
     methodology.prices.wide = meb::load_wide_mapping(*inputs.wide_mapping);
-    out.run.inputs.push_back(record_input("wide-mapping", *inputs.wide_mapping, files.content(*inputs.wide_mapping)));
+    out.run.inputs.push_back(files.record("wide-mapping", *inputs.wide_mapping));
   }
   const meb::PriceFilter filter = meb::make_price_filter(methodology, inputs.skip_bad_rows);
-  for (const auto& path : inputs.prices) {
-    meb::read_prices(path, files.content(path), filter, out.prices);
-    out.run.inputs.push_back(record_input("prices", path, files.content(path)));
-  }
+  out.prices = files.prices(inputs.prices, filter);
+  for (const auto& path : inputs.prices) out.run.inputs.push_back(files.record("prices", path));
   std::optional<meb::AreaFile> areas;
   if (inputs.areas) {
     areas = meb::read_area_file(*inputs.areas);
-    out.run.inputs.push_back(record_input("areas", *inputs.areas, files.content(*inputs.areas)));
+    out.run.inputs.push_back(files.record("areas", *inputs.areas));
   }
   std::optional<meb::Survey>& survey = out.survey;
   if (meb::needs_survey(methodology)) {
@@ -135,7 +171,7 @@ MethodologyRun run_methodology(const std::string& methodology_path, const Method
                        " costs components from a household survey: give it with --survey FILE");
     const std::string& path = *inputs.survey;
     survey = meb::read_survey(path, files.content(path), *methodology.survey);
-    out.run.inputs.push_back(record_input("survey", path, files.content(path)));
+    out.run.inputs.push_back(files.record("survey", path));
     out.run.survey_households = static_cast<std::size_t>(survey->households());
     out.run.survey_dropped = survey->dropped;
   }

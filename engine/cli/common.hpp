@@ -56,13 +56,21 @@ std::optional<meb::NutritionReport> nutrition_check(const meb::Methodology& meth
 std::optional<meb::NutritionReport> nutrition_check(const meb::Methodology& methodology,
                                                     const std::string& food_composition, meb::RunRecord* run);
 
-/// Every input file read once per command, whatever the number of methodologies that use it.
+/// Every input file read once per command, whatever the number of methodologies that use it; its SHA-256
+/// computed once; and the price files parsed once per price filter (methodologies of the same items, price
+/// type and currency share one parse: `meb compare` and `meb batch` over five methods read the file once).
 class FileCache {
  public:
   const std::string& content(const std::string& path);
+  /// The input record (bytes, SHA-256) of a file, hashed once.
+  meb::InputRecord record(const std::string& role, const std::string& path);
+  /// The quotes of `paths` kept by `filter`, parsed once per distinct filter.
+  const meb::PriceTable& prices(const std::vector<std::string>& paths, const meb::PriceFilter& filter);
 
  private:
   std::map<std::string, std::string> files_;
+  std::map<std::string, std::string> digests_;
+  std::map<std::string, meb::PriceTable> tables_;
 };
 
 /// The options every computing command shares: the inputs and the months.

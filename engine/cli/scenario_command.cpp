@@ -39,10 +39,8 @@ struct ScenarioRun {
 
 /// Reads the price files for a methodology's basket (a scenario that adds a commodity reads them again for it).
 meb::PriceTable read_prices_for(const meb::Methodology& methodology, const po::variables_map& values, FileCache& files) {
-  meb::PriceTable table;
   const meb::PriceFilter filter = meb::make_price_filter(methodology, values["skip-bad-rows"].as<bool>());
-  for (const auto& path : values["prices"].as<std::vector<std::string>>()) meb::read_prices(path, files.content(path), filter, table);
-  return table;
+  return files.prices(values["prices"].as<std::vector<std::string>>(), filter);
 }
 
 }  // namespace
@@ -78,7 +76,7 @@ int run_scenario(const std::vector<std::string>& arguments, const std::vector<st
   auto record = [&](const std::string& role, const std::string& path) {
     for (const auto& input : inputs)
       if (input.role == role && input.path == path) return;
-    inputs.push_back(record_input(role, path, files.content(path)));
+    inputs.push_back(files.record(role, path));
   };
   std::optional<meb::AreaFile> areas;
   if (values.count("areas")) {
