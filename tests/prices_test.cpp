@@ -658,3 +658,111 @@ TEST_CASE("mutated price files give an InputError naming the file or are read", 
   CHECK(read > 0);
   CHECK(rejected > 0);
 }
+
+namespace {
+
+/// Everything a read leaves in a table, as text: two reads are the same read when these are equal.
+std::string describe_table(const PriceTable& table) {
+  std::string out = "country " + table.country_code + "\n";
+  out += "months " + (table.first_month ? table.first_month->to_string() : "-") + " " +
+         (table.last_month ? table.last_month->to_string() : "-") + "\n";
+  for (const auto& m : table.markets) out += "market " + m.id + "|" + m.name + "|" + m.admin1 + "|" + m.admin2 + "\n";
+  for (const auto& c : table.commodities) out += "commodity " + c + "\n";
+  for (const auto& u : table.units) out += "unit " + u + "\n";
+  for (const auto& s : table.sources)
+    out += "source " + s.path + " " + std::to_string(s.hxl_row) + " " + std::to_string(s.rows_read) + " " +
+           std::to_string(s.rows_used) + " " + std::to_string(s.filtered_pricetype) + " " +
+           std::to_string(s.filtered_priceflag) + " " + std::to_string(s.filtered_national_average) + " " +
+           std::to_string(s.filtered_commodity) + " " + std::to_string(s.skipped_bad_rows) + " " +
+           std::to_string(s.bad_unused_rows) + "\n";
+  for (const auto& q : table.quotes)
+    out += "quote " + std::to_string(q.market) + " " + std::to_string(q.commodity) + " " + std::to_string(q.unit) + " " +
+           std::to_string(q.source) + " " + std::to_string(q.line) + " " + q.month.to_string() + " " +
+           std::to_string(q.price) + "\n";
+  for (const auto& i : table.issues)
+    out += "issue " + i.file + ":" + std::to_string(i.line) + " " + i.commodity + " " + i.reason + " " + i.value + "\n";
+  return out;
+}
+
+PriceTable read_in_parts(const std::string& content, const meb::PriceFilter& filter, std::size_t parts) {
+  PriceTable table;
+  meb::detail::read_prices_in_parts("prices.csv", content, filter, table, parts);
+  return table;
+}
+
+std::string error_in_parts(const std::string& content, const meb::PriceFilter& filter, std::size_t parts) {
+  try {
+    (void)read_in_parts(content, filter, parts);
+  } catch (const InputError& error) {
+    return error.what();
+  }
+  return "no error";
+}
+
+}  // namespace
+
+TEST_CASE("a file read in two halves gives the table of one pass", "[prices]") {
+  const Methodology methodology = methodology_from(R"(
+id: t
+name: two halves
+currency: XOF
+household: {size: 1}
+prices: {levels: [market, admin1]}
+basket:
+  - component: food
+    tier: smeb
+    items:
+      - {item: Millet, quantity: 1, unit: KG, per: person/month}
+      - {item: Maize, quantity: 1, unit: KG, per: person/month}
+)");
+  meb::PriceFilter filter = meb::make_price_filter(methodology, false);
+
+  SECTION("the real Burkina Faso file (old layout, HXL row)") {
+    const std::string content = meb::read_file(std::string(MEB_SOURCE_DIR) + "/data/bfa/wfp_food_prices_bfa_hdx_2020-08.csv");
+    filter.currency.clear();
+    const PriceTable one = read_in_parts(content, filter, 1);
+    REQUIRE(one.quotes.size() > 1000);
+    CHECK(describe_table(read_in_parts(content, filter, 2)) == describe_table(one));
+  }
+
+  // A generated long file: markets appearing first in the second half, an unused commodity with a bad price,
+  // quoted names with commas, and a quoted field holding a line break placed at the middle of the file.
+  std::string content = "date,market,admin1,admin2,commodity,unit,pricetype,currency,price\n";
+  for (int i = 0; i < 400; ++i) {
+    const std::string market = "M" + std::to_string(i % (i < 200 ? 5 : 9));
+    content += "2020-0" + std::to_string(1 + i % 6) + "-15," + market + ",\"North, East\",D,Millet,KG,Retail,XOF," +
+               std::to_string(100 + i) + "\n";
+    if (i % 7 == 0) content += "2020-01-15," + market + ",A1,D,Rice,KG,Retail,XOF,abc\n";
+    if (i == 190) content += "2020-02-15,\"Market\nwith a break\",A1,D,Maize,KG,Retail,XOF,250\n";
+    if (i % 11 == 0) content += "2020-03-15," + market + ",A1,D,Maize,KG,Wholesale,XOF,90\n";
+  }
+  SECTION("generated: every quote, market, listed row and count, with the file's line numbers") {
+    const PriceTable one = read_in_parts(content, filter, 1);
+    REQUIRE(one.quotes.size() == 401);  // 400 millet rows and the maize row whose market name holds a break
+    REQUIRE(one.issues.size() == 58);   // the unused Rice rows with a price that is not a number (i = 0, 7, ..., 399)
+    const PriceTable two = read_in_parts(content, filter, 2);
+    CHECK(describe_table(two) == describe_table(one));
+    CHECK(two.quotes.back().line == one.quotes.back().line);
+  }
+  SECTION("every row with a line break inside a quoted field: the halves still meet between records") {
+    std::string broken = "date,market,admin1,admin2,commodity,unit,pricetype,currency,price\n";
+    for (int i = 0; i < 301; ++i)
+      broken += "2020-01-15,\"Market " + std::to_string(i) + "\nannex\",A1,D,Millet,KG,Retail,XOF,100\n";
+    const PriceTable one = read_in_parts(broken, filter, 1);
+    REQUIRE(one.markets.size() == 301);
+    CHECK(one.quotes.back().line == 1 + 2 * 300 + 1);  // record i starts on line 2 + 2i
+    CHECK(describe_table(read_in_parts(broken, filter, 2)) == describe_table(one));
+  }
+  SECTION("the first bad row of the file is the error, whichever half it is in") {
+    std::string late = content;
+    late.insert(late.rfind("2020-0"), "2020-01-15,M1,A1,D,Millet,KG,Retail,XOF,-3\n");
+    CHECK(error_in_parts(late, filter, 2) == error_in_parts(late, filter, 1));
+    CHECK_THAT(error_in_parts(late, filter, 2), Catch::Contains("negative price"));
+    std::string both = late;
+    both.insert(both.find("2020-0"), "2020-01-15,M1,A1,D,Millet,KG,Retail,XOF,\n");
+    CHECK(error_in_parts(both, filter, 2) == error_in_parts(both, filter, 1));
+    CHECK_THAT(error_in_parts(both, filter, 2), Catch::Contains("prices.csv:2:"));
+    filter.skip_bad_rows = true;
+    CHECK(describe_table(read_in_parts(both, filter, 2)) == describe_table(read_in_parts(both, filter, 1)));
+  }
+}

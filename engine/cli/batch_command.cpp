@@ -168,7 +168,7 @@ int run_batch(const std::vector<std::string>& arguments, const std::vector<std::
       const std::string folder = run.methodology.id + "/";
       outputs.emplace_back(folder + "transfer_values.csv", meb::transfer_values_csv(run.methodology, slice));
       outputs.emplace_back(folder + "basket_costs.csv", meb::basket_costs_csv(run.methodology, slice));
-      outputs.emplace_back(folder + "manifest.json", meb::manifest_json(run.methodology, run.prices, slice, run.run));
+      outputs.emplace_back(folder + "manifest.json", meb::manifest_json(run.methodology, *run.prices, slice, run.run));
       outputs.emplace_back(folder + "changes.csv", meb::changes_csv(records[k]));
       outputs.emplace_back(folder + "change_lines.csv", meb::change_lines_csv(records[k]));
       outputs.emplace_back(folder + "alerts.csv", meb::alerts_csv(records[k]));

@@ -33,6 +33,8 @@ int run_compute(const std::vector<std::string>& arguments, const std::vector<std
   const meb::Methodology& methodology = computed.methodology;
   const meb::ComputeResult& result = computed.result;
   meb::RunRecord& run = computed.run;
+  files.release_contents();  // parsed and hashed: the input's bytes are not needed for the outputs
+  if (!bootstrap_settings) computed.plan.buckets = {};  // only a bootstrap evaluates the plan again
 
   // Confidence intervals: markets and quotes resampled, the plan evaluated again per replicate (docs/uncertainty.md).
   std::optional<meb::BootstrapResult> bootstrap;
@@ -50,7 +52,7 @@ int run_compute(const std::vector<std::string>& arguments, const std::vector<std
   run.outputs = {{"transfer_values.csv", result.rows.size()},
                  {"basket_costs.csv", result.rows.size() * result.lines.size()}};
   run.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::string manifest = meb::manifest_json(methodology, computed.prices, result, run);
+  std::string manifest = meb::manifest_json(methodology, *computed.prices, result, run);
   const std::string out = values["out"].as<std::string>();
   meb::write_files_atomically(out, {{"transfer_values.csv", std::move(transfer_values)},
                                     {"basket_costs.csv", std::move(basket_costs)},
@@ -137,7 +139,7 @@ int run_compare(const std::vector<std::string>& arguments, const std::vector<std
     run.run.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     outputs.emplace_back(prefix + "transfer_values.csv", meb::transfer_values_csv(run.methodology, run.result));
     outputs.emplace_back(prefix + "basket_costs.csv", meb::basket_costs_csv(run.methodology, run.result));
-    outputs.emplace_back(prefix + "manifest.json", meb::manifest_json(run.methodology, run.prices, run.result, run.run));
+    outputs.emplace_back(prefix + "manifest.json", meb::manifest_json(run.methodology, *run.prices, run.result, run.run));
   }
   outputs.emplace_back("comparison.csv", std::move(comparison.comparison_csv));
   outputs.emplace_back("components.csv", std::move(comparison.components_csv));

@@ -83,12 +83,13 @@ std::string filter_key(const std::vector<std::string>& paths, const meb::PriceFi
 }
 }  // namespace
 
-const meb::PriceTable& FileCache::prices(const std::vector<std::string>& paths, const meb::PriceFilter& filter) {
+std::shared_ptr<const meb::PriceTable> FileCache::prices(const std::vector<std::string>& paths,
+                                                         const meb::PriceFilter& filter) {
   const std::string key = filter_key(paths, filter);
   auto it = tables_.find(key);
   if (it == tables_.end()) {
-    meb::PriceTable table;
-    for (const auto& path : paths) meb::read_prices(path, content(path), filter, table);
+    auto table = std::make_shared<meb::PriceTable>();
+    for (const auto& path : paths) meb::read_prices(path, content(path), filter, *table);
     it = tables_.emplace(key, std::move(table)).first;
   }
   return it->second;
@@ -177,7 +178,7 @@ MethodologyRun run_methodology(const std::string& methodology_path, const Method
   }
   out.run.nutrition = nutrition_check(methodology, inputs.food_composition, &out.run);
   // meb::compute, with the plan kept for a bootstrap.
-  out.plan = meb::plan_compute(methodology, out.prices, areas ? &*areas : nullptr, inputs.from, inputs.to);
+  out.plan = meb::plan_compute(methodology, *out.prices, areas ? &*areas : nullptr, inputs.from, inputs.to);
   out.result = meb::evaluate_plan(out.plan, methodology, meb::market_values(out.plan.buckets, methodology.prices.statistic),
                                   survey ? &*survey : nullptr);
   return out;

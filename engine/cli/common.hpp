@@ -2,6 +2,7 @@
 // What the `meb` commands share: exit codes, option parsing, reading a methodology's inputs once, and
 // computing it. Each command lives in its own file (compute, validate, compare, ...) and main.cpp dispatches.
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -64,13 +65,16 @@ class FileCache {
   const std::string& content(const std::string& path);
   /// The input record (bytes, SHA-256) of a file, hashed once.
   meb::InputRecord record(const std::string& role, const std::string& path);
+  /// Frees the files' bytes (their records and parsed tables stay): a command that has computed everything it
+  /// reads keeps its peak memory to one of the input or the outputs, not both.
+  void release_contents() { files_.clear(); }
   /// The quotes of `paths` kept by `filter`, parsed once per distinct filter.
-  const meb::PriceTable& prices(const std::vector<std::string>& paths, const meb::PriceFilter& filter);
+  std::shared_ptr<const meb::PriceTable> prices(const std::vector<std::string>& paths, const meb::PriceFilter& filter);
 
  private:
   std::map<std::string, std::string> files_;
   std::map<std::string, std::string> digests_;
-  std::map<std::string, meb::PriceTable> tables_;
+  std::map<std::string, std::shared_ptr<const meb::PriceTable>> tables_;
 };
 
 /// The options every computing command shares: the inputs and the months.
@@ -79,7 +83,7 @@ void add_input_options(po::options_description& options);
 /// One methodology with everything it was computed from and its result.
 struct MethodologyRun {
   meb::Methodology methodology;
-  meb::PriceTable prices;
+  std::shared_ptr<const meb::PriceTable> prices;  ///< shared with the FileCache and the runs of the same filter
   meb::RunRecord run;
   meb::ComputePlan plan;               ///< what `result` was evaluated from (a bootstrap evaluates it again)
   std::optional<meb::Survey> survey;   ///< when the methodology reads one

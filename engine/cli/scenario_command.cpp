@@ -40,7 +40,7 @@ struct ScenarioRun {
 /// Reads the price files for a methodology's basket (a scenario that adds a commodity reads them again for it).
 meb::PriceTable read_prices_for(const meb::Methodology& methodology, const po::variables_map& values, FileCache& files) {
   const meb::PriceFilter filter = meb::make_price_filter(methodology, values["skip-bad-rows"].as<bool>());
-  return files.prices(values["prices"].as<std::vector<std::string>>(), filter);
+  return *files.prices(values["prices"].as<std::vector<std::string>>(), filter);
 }
 
 }  // namespace

@@ -46,7 +46,7 @@ int run_sensitivity(const std::vector<std::string>& arguments, const std::vector
                  {"parameters.csv", result.rows.size() * sensitivity.parameters.size()},
                  {"tornado.csv", result.rows.size() * sensitivity.factors.size()}};
   run.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::string manifest = meb::manifest_json(methodology, computed.prices, result, run);
+  std::string manifest = meb::manifest_json(methodology, *computed.prices, result, run);
   const std::string out = values["out"].as<std::string>();
   meb::write_files_atomically(out, {{"elasticities.csv", std::move(elasticities)},
                                     {"parameters.csv", std::move(parameters)},

@@ -28,6 +28,9 @@ CsvReader::CsvReader(std::string_view buffer) : buffer_(buffer) {
   if (buffer_.substr(0, 3) == "\xEF\xBB\xBF") pos_ = 3;
 }
 
+CsvReader::CsvReader(std::string_view buffer, std::size_t start, std::size_t first_line)
+    : buffer_(buffer), pos_(start), current_line_(first_line) {}
+
 bool CsvReader::next(std::vector<std::string_view>& fields) {
   fields.clear();
   unescaped_.clear();

@@ -1,7 +1,9 @@
 #include "meb/prices.hpp"
 
 #include <algorithm>
+#include <exception>
 #include <optional>
+#include <thread>
 
 #include "meb/csv.hpp"
 #include "meb/error.hpp"
@@ -398,7 +400,118 @@ PriceLayout detect_layout(const std::vector<std::string_view>& fields, const Wid
                    header.joined() + hint);
 }
 
+namespace {
+
+// Hot path: a large long-layout file is parsed in two halves on two cores. The halves meet at a record
+// boundary; the second half is parsed into a table of its own and merged in file order, so the quotes, the
+// interned markets, commodities and units, the listed rows and every count are exactly those of one pass
+// (tests/prices_test.cpp compares them), and the first bad row of the file is the error reported.
+constexpr std::size_t kParallelBytes = std::size_t{8} << 20;
+
+std::size_t automatic_parts(std::size_t bytes) {
+  return bytes >= kParallelBytes && std::thread::hardware_concurrency() >= 2 ? 2 : 1;
+}
+
+/// The start of the first record at or after the middle of the data: after a line break that is not inside
+/// a quoted field (an even number of quotes since `data_start`, which is a record boundary).
+std::optional<std::size_t> split_point(std::string_view content, std::size_t data_start) {
+  if (data_start >= content.size()) return std::nullopt;
+  std::size_t newline = content.find('\n', data_start + (content.size() - data_start) / 2);
+  std::size_t quotes = static_cast<std::size_t>(
+      std::count(content.begin() + static_cast<std::ptrdiff_t>(data_start),
+                 content.begin() + static_cast<std::ptrdiff_t>(std::min(newline, content.size())), '"'));
+  while (newline != std::string_view::npos && quotes % 2 != 0) {
+    const std::size_t next = content.find('\n', newline + 1);
+    quotes += static_cast<std::size_t>(
+        std::count(content.begin() + static_cast<std::ptrdiff_t>(newline),
+                   content.begin() + static_cast<std::ptrdiff_t>(std::min(next, content.size())), '"'));
+    newline = next;
+  }
+  if (newline == std::string_view::npos || newline + 1 >= content.size()) return std::nullopt;
+  return newline + 1;
+}
+
+void add_counts(PriceSource& into, const PriceSource& part) {
+  into.rows_read += part.rows_read;
+  into.rows_used += part.rows_used;
+  into.filtered_pricetype += part.filtered_pricetype;
+  into.filtered_priceflag += part.filtered_priceflag;
+  into.filtered_national_average += part.filtered_national_average;
+  into.filtered_commodity += part.filtered_commodity;
+  into.filtered_empty_cells += part.filtered_empty_cells;
+  into.skipped_bad_rows += part.skipped_bad_rows;
+  into.bad_unused_rows += part.bad_unused_rows;
+}
+
+/// Appends `part` (the second half of the file) to `table` as if its rows had been read after the first half's.
+void merge_part(PriceTable& table, PriceTable& part, std::uint32_t source_index) {
+  std::vector<std::uint32_t> market(part.markets.size()), commodity(part.commodities.size()), unit(part.units.size());
+  for (std::size_t i = 0; i < part.markets.size(); ++i) {
+    const Market& m = part.markets[i];
+    market[i] = table.intern_market(m.id, m.name, m.admin1, m.admin2);
+  }
+  for (std::size_t i = 0; i < part.commodities.size(); ++i) commodity[i] = table.intern_commodity(part.commodities[i]);
+  for (std::size_t i = 0; i < part.units.size(); ++i) unit[i] = table.intern_unit(part.units[i]);
+  table.quotes.reserve(table.quotes.size() + part.quotes.size());
+  for (PriceQuote quote : part.quotes) {
+    quote.market = market[quote.market];
+    quote.commodity = commodity[quote.commodity];
+    quote.unit = unit[quote.unit];
+    quote.source = source_index;
+    table.quotes.push_back(quote);
+  }
+  for (auto& issue : part.issues) table.issues.push_back(std::move(issue));
+  if (table.country_code.empty()) table.country_code = part.country_code;
+  for (const auto& month : {part.first_month, part.last_month}) {
+    if (!month) continue;
+    if (!table.first_month || *month < *table.first_month) table.first_month = month;
+    if (!table.last_month || *month > *table.last_month) table.last_month = month;
+  }
+  add_counts(table.sources[source_index], part.sources.front());
+}
+
+void read_long_rows_in_two(std::string_view content, const detail::CsvReader& csv, std::size_t split,
+                           const Header& header, const LongColumns& columns, FileReader& reader) {
+  // The first half ends at the split; the second starts there with the file's line numbers.
+  const std::size_t data_start = csv.position();
+  const std::size_t lines_before = static_cast<std::size_t>(
+      std::count(content.begin() + static_cast<std::ptrdiff_t>(data_start),
+                 content.begin() + static_cast<std::ptrdiff_t>(split), '\n'));
+  detail::CsvReader first(content.substr(0, split), data_start, csv.next_line());
+  detail::CsvReader second(content, split, csv.next_line() + lines_before);
+
+  PriceTable part;
+  part.sources.push_back(PriceSource{reader.path(), reader.source().layout, reader.source().hxl_row});
+  std::exception_ptr second_error;
+  std::thread worker([&] {
+    try {
+      FileReader second_reader(reader.path(), reader.filter(), part, part.sources.back());
+      read_long_rows(second, header, columns, second_reader);
+    } catch (...) {
+      second_error = std::current_exception();
+    }
+  });
+  std::exception_ptr first_error;
+  try {
+    read_long_rows(first, header, columns, reader);
+  } catch (...) {
+    first_error = std::current_exception();
+  }
+  worker.join();
+  // The file's first bad row is the one reported, as in one pass.
+  if (first_error) std::rethrow_exception(first_error);
+  if (second_error) std::rethrow_exception(second_error);
+  merge_part(reader.table(), part, static_cast<std::uint32_t>(reader.table().sources.size() - 1));
+}
+
+}  // namespace
+
 void read_prices(const std::string& path, std::string_view content, const PriceFilter& filter, PriceTable& table) {
+  detail::read_prices_in_parts(path, content, filter, table, 0);
+}
+
+void detail::read_prices_in_parts(const std::string& path, std::string_view content, const PriceFilter& filter,
+                                  PriceTable& table, std::size_t parse_parts) {
   detail::CsvReader csv(content);
   std::vector<std::string_view> header_fields;
   bool has_header = false;
@@ -427,7 +540,14 @@ void read_prices(const std::string& path, std::string_view content, const PriceF
     if (source.layout == PriceLayout::wide) {
       read_wide_rows(csv, header, *filter.wide, reader);
     } else {
-      read_long_rows(csv, header, resolve_long(header, source.layout, path), reader);
+      const LongColumns columns = resolve_long(header, source.layout, path);
+      const std::size_t parts = parse_parts == 0 ? automatic_parts(content.size()) : parse_parts;
+      const auto split = parts > 1 ? split_point(content, csv.position()) : std::nullopt;
+      if (!split) {
+        read_long_rows(csv, header, columns, reader);
+      } else {
+        read_long_rows_in_two(content, csv, *split, header, columns, reader);
+      }
     }
   } catch (const InputError& error) {
     const std::string message = error.what();

@@ -20,6 +20,9 @@ class CsvReader {
  public:
   /// `buffer` must outlive the reader. A UTF-8 byte order mark at the start is skipped.
   explicit CsvReader(std::string_view buffer);
+  /// A reader of `buffer` from byte `start` (a record boundary) on, whose first line is numbered `first_line`:
+  /// one part of a file split for parsing on several cores, with the file's own line numbers.
+  CsvReader(std::string_view buffer, std::size_t start, std::size_t first_line);
 
   /// Reads the next record into `fields`. Returns false at the end of the buffer. Blank lines are skipped.
   /// Throws InputError (without a file name; callers add it) on an unterminated quoted field.
@@ -27,6 +30,10 @@ class CsvReader {
 
   /// The 1-based physical line on which the last record started.
   [[nodiscard]] std::size_t line() const { return record_line_; }
+  /// The byte offset of the next record (after the last one read).
+  [[nodiscard]] std::size_t position() const { return pos_; }
+  /// The line number the next record would start on (before skipping blank lines).
+  [[nodiscard]] std::size_t next_line() const { return current_line_; }
 
  private:
   std::string_view buffer_;

@@ -125,6 +125,13 @@ struct PriceTable {
 /// Throws InputError naming the file, the line and the value for a bad row (unless filter.skip_bad_rows).
 void read_prices(const std::string& path, std::string_view content, const PriceFilter& filter, PriceTable& table);
 
+namespace detail {
+/// read_prices with the number of parts a long-layout file is parsed in: 0 = automatic (two on a machine with
+/// two cores for a file of 8 MB or more, else one), 1 = one pass, 2 = two halves whatever the size (tests).
+void read_prices_in_parts(const std::string& path, std::string_view content, const PriceFilter& filter,
+                          PriceTable& table, std::size_t parse_parts);
+}  // namespace detail
+
 /// Reads a price file from disk; see read_prices.
 void read_price_file(const std::string& path, const PriceFilter& filter, PriceTable& table);
 
