@@ -31,7 +31,11 @@ std::string format_number(double value) {
 }
 
 void append_csv_field(std::string& out, std::string_view text) {
-  if (text.find_first_of(",\"\n\r") == std::string_view::npos) {
+  // One pass over the bytes (string_view::find_first_of calls memchr on the set for every byte: a tenth of
+  // `meb compute` on large files went there).
+  bool needs_quotes = false;
+  for (const char c : text) needs_quotes |= (c == ',') | (c == '"') | (c == '\n') | (c == '\r');
+  if (!needs_quotes) {
     out.append(text);
     return;
   }
