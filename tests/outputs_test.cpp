@@ -346,3 +346,20 @@ TEST_CASE("format_number prints at most six decimals without trailing zeros", "[
   CHECK(meb::format_number(1e300).size() == 301);
   CHECK(meb::format_number(std::nan("")).empty());
 }
+
+TEST_CASE("Sha256 fed in pieces gives the digest of the whole", "[outputs]") {
+  std::string data;
+  for (int i = 0; i < 5000; ++i) data += std::to_string(i * 7919 % 1000) + ",";
+  // Pieces of 0 to 130 bytes, crossing the 64-byte blocks at every offset.
+  meb::Sha256 pieces;
+  std::size_t at = 0;
+  for (std::size_t size = 0; at < data.size(); size = (size + 1) % 131) {
+    pieces.update(std::string_view(data).substr(at, size));
+    at += size;
+  }
+  CHECK(pieces.hex_digest() == meb::detail::sha256_hex_portable(data));
+  // The object starts over after a digest: "abc" (FIPS 180-4 example).
+  pieces.update("a");
+  pieces.update("bc");
+  CHECK(pieces.hex_digest() == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}

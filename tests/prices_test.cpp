@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <fstream>
 #include <numeric>
 #include <random>
 #include <string>
@@ -9,6 +10,7 @@
 #include "meb/error.hpp"
 #include "meb/csv.hpp"
 #include "meb/prices.hpp"
+#include "meb/sha256.hpp"
 #include "test_helpers.hpp"
 
 using meb::InputError;
@@ -764,5 +766,64 @@ basket:
     CHECK_THAT(error_in_parts(both, filter, 2), Catch::Contains("prices.csv:2:"));
     filter.skip_bad_rows = true;
     CHECK(describe_table(read_in_parts(both, filter, 2)) == describe_table(read_in_parts(both, filter, 1)));
+  }
+}
+
+TEST_CASE("a file streamed in chunks gives the table and errors and size and digest of the whole file", "[prices]") {
+  const Methodology methodology = methodology_from(R"(
+id: t
+name: streamed
+currency: XOF
+household: {size: 1}
+prices: {levels: [market, admin1]}
+basket:
+  - component: food
+    tier: smeb
+    items:
+      - {item: Millet, quantity: 1, unit: KG, per: person/month}
+      - {item: Maize, quantity: 1, unit: KG, per: person/month}
+)");
+  meb::PriceFilter filter = meb::make_price_filter(methodology, false);
+  const meb::testing::ScratchDirectory directory("streamed");
+  const auto streamed_equals_whole = [&](const std::string& content, std::size_t chunk) {
+    const std::string path = directory.file("prices.csv");
+    std::ofstream(path, std::ios::binary) << content;
+    PriceTable whole, streamed;
+    std::string whole_error, streamed_error;
+    try {
+      meb::read_prices(path, content, filter, whole);
+    } catch (const InputError& error) {
+      whole_error = error.what();
+    }
+    meb::StreamedFile file;
+    try {
+      file = meb::read_price_file_streamed(path, filter, streamed, chunk);
+      CHECK(file.bytes == content.size());
+      CHECK(file.sha256 == meb::sha256_hex(content));
+    } catch (const InputError& error) {
+      streamed_error = error.what();
+    }
+    CHECK(streamed_error == whole_error);
+    if (whole_error.empty()) CHECK(describe_table(streamed) == describe_table(whole));
+  };
+
+  SECTION("the real Burkina Faso file (HXL row), in chunks of 1 KB to 4 MB") {
+    filter.currency.clear();
+    const std::string content =
+        meb::read_file(std::string(MEB_SOURCE_DIR) + "/data/bfa/wfp_food_prices_bfa_hdx_2020-08.csv");
+    for (const std::size_t chunk : {std::size_t{1000}, std::size_t{65536}, std::size_t{4} << 20})
+      streamed_equals_whole(content, chunk);
+  }
+  SECTION("records with line breaks in quoted fields, across every chunk boundary") {
+    std::string content = "date,market,admin1,admin2,commodity,unit,pricetype,currency,price\n";
+    for (int i = 0; i < 120; ++i)
+      content += "2020-0" + std::to_string(1 + i % 6) + "-15,\"Market " + std::to_string(i % 13) +
+                 "\nannex, \"\"B\"\"\",A1,D," + (i % 3 ? "Millet" : "Rice") + ",KG,Retail,XOF," + std::to_string(90 + i) +
+                 (i % 17 == 0 ? "\r\n\n" : "\n");
+    for (const std::size_t chunk : {std::size_t{7}, std::size_t{64}, std::size_t{333}, std::size_t{100000}})
+      streamed_equals_whole(content, chunk);
+    // A bad row near the end, and an unterminated quote at the very end: the same messages.
+    streamed_equals_whole(content + "2020-01-15,M,A1,D,Millet,KG,Retail,XOF,-1\n", 50);
+    streamed_equals_whole(content + "2020-01-15,\"M,A1,D,Millet,KG,Retail,XOF,1\n", 50);
   }
 }

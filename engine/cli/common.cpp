@@ -59,10 +59,12 @@ const std::string& FileCache::content(const std::string& path) {
 }
 
 meb::InputRecord FileCache::record(const std::string& role, const std::string& path) {
-  const std::string& bytes = content(path);
   auto it = digests_.find(path);
-  if (it == digests_.end()) it = digests_.emplace(path, meb::sha256_hex(bytes)).first;
-  return meb::InputRecord{role, path, bytes.size(), it->second};
+  if (it == digests_.end()) {
+    const std::string& bytes = content(path);
+    it = digests_.emplace(path, meb::StreamedFile{bytes.size(), meb::sha256_hex(bytes)}).first;
+  }
+  return meb::InputRecord{role, path, it->second.bytes, it->second.sha256};
 }
 
 namespace {
@@ -89,7 +91,14 @@ std::shared_ptr<const meb::PriceTable> FileCache::prices(const std::vector<std::
   auto it = tables_.find(key);
   if (it == tables_.end()) {
     auto table = std::make_shared<meb::PriceTable>();
-    for (const auto& path : paths) meb::read_prices(path, content(path), filter, *table);
+    for (const auto& path : paths) {
+      if (const auto held = files_.find(path); held != files_.end()) {
+        meb::read_prices(path, held->second, filter, *table);
+      } else {
+        meb::StreamedFile streamed = meb::read_price_file_streamed(path, filter, *table);
+        digests_.emplace(path, std::move(streamed));
+      }
+    }
     it = tables_.emplace(key, std::move(table)).first;
   }
   return it->second;

@@ -60,6 +60,7 @@ std::optional<meb::NutritionReport> nutrition_check(const meb::Methodology& meth
 /// Every input file read once per command, whatever the number of methodologies that use it; its SHA-256
 /// computed once; and the price files parsed once per price filter (methodologies of the same items, price
 /// type and currency share one parse: `meb compare` and `meb batch` over five methods read the file once).
+/// Price files are streamed from disk (parsed and hashed chunk by chunk), never held whole in memory.
 class FileCache {
  public:
   const std::string& content(const std::string& path);
@@ -73,7 +74,7 @@ class FileCache {
 
  private:
   std::map<std::string, std::string> files_;
-  std::map<std::string, std::string> digests_;
+  std::map<std::string, meb::StreamedFile> digests_;  ///< bytes and SHA-256 of every file read
   std::map<std::string, std::shared_ptr<const meb::PriceTable>> tables_;
 };
 

@@ -1,5 +1,7 @@
 #include "meb/prices.hpp"
 
+#include <fstream>
+
 #include <algorithm>
 #include <exception>
 #include <optional>
@@ -7,6 +9,7 @@
 
 #include "meb/csv.hpp"
 #include "meb/error.hpp"
+#include "meb/sha256.hpp"
 
 namespace meb {
 
@@ -510,8 +513,17 @@ void read_prices(const std::string& path, std::string_view content, const PriceF
   detail::read_prices_in_parts(path, content, filter, table, 0);
 }
 
-void detail::read_prices_in_parts(const std::string& path, std::string_view content, const PriceFilter& filter,
-                                  PriceTable& table, std::size_t parse_parts) {
+namespace {
+
+/// A file's header read, its layout known, its HXL row skipped: where its data rows start.
+struct Opening {
+  Header header;
+  PriceLayout layout = PriceLayout::long_csv;
+  detail::CsvReader data;  ///< positioned at the first data row
+};
+
+Opening open_price_file(const std::string& path, std::string_view content, const PriceFilter& filter,
+                        PriceTable& table) {
   detail::CsvReader csv(content);
   std::vector<std::string_view> header_fields;
   bool has_header = false;
@@ -524,10 +536,8 @@ void detail::read_prices_in_parts(const std::string& path, std::string_view cont
   PriceSource source;
   source.path = path;
   source.layout = detect_layout(header_fields, filter.wide, path);
-  const Header header(header_fields);
+  Opening opening{Header(header_fields), source.layout, csv};
   table.sources.push_back(source);
-  FileReader reader(path, filter, table, table.sources.back());
-
   // The HXL row (the second line, first field starting with '#') is recognised and skipped.
   detail::CsvReader after_header = csv;
   std::vector<std::string_view> second;
@@ -535,25 +545,136 @@ void detail::read_prices_in_parts(const std::string& path, std::string_view cont
     if (after_header.next(second) && !second.empty() && !detail::trim(second[0]).empty() &&
         detail::trim(second[0]).front() == '#') {
       table.sources.back().hxl_row = true;
-      csv = after_header;
-    }
-    if (source.layout == PriceLayout::wide) {
-      read_wide_rows(csv, header, *filter.wide, reader);
-    } else {
-      const LongColumns columns = resolve_long(header, source.layout, path);
-      const std::size_t parts = parse_parts == 0 ? automatic_parts(content.size()) : parse_parts;
-      const auto split = parts > 1 ? split_point(content, csv.position()) : std::nullopt;
-      if (!split) {
-        read_long_rows(csv, header, columns, reader);
-      } else {
-        read_long_rows_in_two(content, csv, *split, header, columns, reader);
-      }
+      opening.data = after_header;
     }
   } catch (const InputError& error) {
+    throw InputError(path + ": " + error.what());
+  }
+  return opening;
+}
+
+/// The long-layout rows of `buffer` from the reader's position to its end (complete records), in one pass or
+/// in two halves on two cores.
+void parse_long_range(std::string_view buffer, const detail::CsvReader& csv, const Header& header,
+                      const LongColumns& columns, FileReader& reader, std::size_t parse_parts) {
+  const std::size_t parts = parse_parts == 0 ? automatic_parts(buffer.size() - csv.position()) : parse_parts;
+  const auto split = parts > 1 ? split_point(buffer, csv.position()) : std::nullopt;
+  if (!split) {
+    detail::CsvReader whole = csv;
+    read_long_rows(whole, header, columns, reader);
+  } else {
+    read_long_rows_in_two(buffer, csv, *split, header, columns, reader);
+  }
+}
+
+/// Runs `parse`, giving a CSV tokenizer's error ("line N: ...") the file's name.
+template <typename Parse>
+void with_file_name(const std::string& path, Parse&& parse) {
+  try {
+    parse();
+  } catch (const InputError& error) {
     const std::string message = error.what();
-    if (message.rfind("line ", 0) == 0) throw InputError(path + ": " + message);  // from the CSV tokenizer
+    if (message.rfind("line ", 0) == 0) throw InputError(path + ": " + message);
     throw;
   }
+}
+
+/// The end of the last complete record of `buffer` (which starts on a record boundary): after the last line
+/// break outside a quoted field; 0 when there is none.
+std::size_t last_record_end(std::string_view buffer) {
+  std::size_t newline = buffer.rfind('\n');
+  if (newline == std::string_view::npos) return 0;
+  std::size_t quotes = static_cast<std::size_t>(std::count(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(newline), '"'));
+  while (quotes % 2 != 0) {
+    const std::size_t previous = newline == 0 ? std::string_view::npos : buffer.rfind('\n', newline - 1);
+    if (previous == std::string_view::npos) return 0;
+    quotes -= static_cast<std::size_t>(std::count(buffer.begin() + static_cast<std::ptrdiff_t>(previous),
+                                                  buffer.begin() + static_cast<std::ptrdiff_t>(newline), '"'));
+    newline = previous;
+  }
+  return newline + 1;
+}
+
+}  // namespace
+
+void detail::read_prices_in_parts(const std::string& path, std::string_view content, const PriceFilter& filter,
+                                  PriceTable& table, std::size_t parse_parts) {
+  Opening opening = open_price_file(path, content, filter, table);
+  FileReader reader(path, filter, table, table.sources.back());
+  with_file_name(path, [&] {
+    if (opening.layout == PriceLayout::wide) {
+      read_wide_rows(opening.data, opening.header, *filter.wide, reader);
+    } else {
+      parse_long_range(content, opening.data, opening.header, resolve_long(opening.header, opening.layout, path),
+                       reader, parse_parts);
+    }
+  });
+}
+
+StreamedFile read_price_file_streamed(const std::string& path, const PriceFilter& filter, PriceTable& table,
+                                      std::size_t chunk_bytes) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError("cannot open '" + path + "' for reading");  // read_file's words
+  StreamedFile file;
+  Sha256 digest;
+  std::string buffer;
+  bool at_end = false;
+  // Appends up to one chunk to the buffer, hashing it; false at the end of the file.
+  const auto read_chunk = [&] {
+    const std::size_t old_size = buffer.size();
+    buffer.resize(old_size + chunk_bytes);
+    in.read(&buffer[old_size], static_cast<std::streamsize>(chunk_bytes));
+    const auto got = static_cast<std::size_t>(in.gcount());
+    buffer.resize(old_size + got);
+    if (in.bad()) throw InputError("cannot read '" + path + "'");
+    digest.update(std::string_view(buffer).substr(old_size, got));
+    file.bytes += got;
+    at_end = got < chunk_bytes;
+  };
+  read_chunk();
+  // Enough for the header and the (possible) HXL row: two complete records, or the whole file.
+  const auto complete_records = [&] {
+    const std::string_view complete = std::string_view(buffer).substr(0, last_record_end(buffer));
+    detail::CsvReader reader(complete);
+    std::vector<std::string_view> fields;
+    int count = 0;
+    while (count < 2 && reader.next(fields)) ++count;
+    return count;
+  };
+  while (!at_end && complete_records() < 2) read_chunk();
+  if (at_end) {
+    detail::read_prices_in_parts(path, buffer, filter, table, 0);
+    file.sha256 = digest.hex_digest();
+    return file;
+  }
+  Opening opening = open_price_file(path, buffer, filter, table);
+  if (opening.layout == PriceLayout::wide) {  // wide exports are small: read the rest and parse them whole
+    while (!at_end) read_chunk();
+    table.sources.pop_back();
+    detail::read_prices_in_parts(path, buffer, filter, table, 0);
+    file.sha256 = digest.hex_digest();
+    return file;
+  }
+  FileReader reader(path, filter, table, table.sources.back());
+  const LongColumns columns = resolve_long(opening.header, opening.layout, path);
+  // Each round parses the complete records in the buffer and keeps the unfinished one for the next chunk.
+  std::size_t start = opening.data.position();
+  std::size_t next_line = opening.data.next_line();
+  with_file_name(path, [&] {
+    while (true) {
+      const std::string_view rest = std::string_view(buffer).substr(start);
+      const std::size_t end = at_end ? rest.size() : last_record_end(rest);
+      const std::string_view records = rest.substr(0, end);
+      parse_long_range(records, detail::CsvReader(records, 0, next_line), opening.header, columns, reader, 0);
+      next_line += static_cast<std::size_t>(std::count(records.begin(), records.end(), '\n'));
+      if (at_end) break;
+      buffer.erase(0, start + end);
+      start = 0;
+      read_chunk();
+    }
+  });
+  file.sha256 = digest.hex_digest();
+  return file;
 }
 
 void read_price_file(const std::string& path, const PriceFilter& filter, PriceTable& table) {

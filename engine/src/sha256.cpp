@@ -1,7 +1,10 @@
 #include "meb/sha256.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
+#include <memory>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
@@ -111,40 +114,85 @@ void compress_blocks_portable(std::array<std::uint32_t, 8>& state, const unsigne
 
 using CompressBlocks = void (*)(std::array<std::uint32_t, 8>&, const unsigned char*, std::size_t);
 
-std::string digest_of(std::string_view data, CompressBlocks compress_blocks) {
-  std::array<std::uint32_t, 8> state = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                                        0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-  const auto* bytes = reinterpret_cast<const unsigned char*>(data.data());
-  const std::size_t full = data.size() / 64;
-  compress_blocks(state, bytes, full);
-  // Padding: a 1 bit, zeros, and the message length in bits as a 64-bit big-endian number.
-  unsigned char tail[128] = {};
-  const std::size_t rest = data.size() - 64 * full;
-  for (std::size_t i = 0; i < rest; ++i) tail[i] = bytes[64 * full + i];
-  tail[rest] = 0x80;
-  const std::size_t tail_size = rest + 1 + 8 <= 64 ? 64 : 128;
-  const std::uint64_t bits = static_cast<std::uint64_t>(data.size()) * 8;
-  for (int i = 0; i < 8; ++i) tail[tail_size - 1 - static_cast<std::size_t>(i)] = static_cast<unsigned char>(bits >> (8 * i));
-  compress_blocks(state, tail, tail_size / 64);
-  static const char* hex = "0123456789abcdef";
-  std::string digest;
-  for (std::uint32_t word : state)
-    for (int shift = 28; shift >= 0; shift -= 4) digest.push_back(hex[(word >> shift) & 0xF]);
-  return digest;
+CompressBlocks best_compress() {
+#if MEB_SHA256_X86
+  static const bool sha_ni = cpu_has_sha_ni();
+  if (sha_ni) return compress_blocks_sha_ni;
+#endif
+  return compress_blocks_portable;
 }
 
 }  // namespace
 
+/// The state of an incremental digest: the chaining words, the bytes of an unfinished block, the length.
+struct Sha256::State {
+  std::array<std::uint32_t, 8> words = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                        0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+  unsigned char pending[64] = {};
+  std::size_t pending_size = 0;
+  std::uint64_t length = 0;
+  CompressBlocks compress_blocks = compress_blocks_portable;
+};
+
+Sha256::Sha256() : state_(std::make_unique<State>()) { state_->compress_blocks = best_compress(); }
+Sha256::~Sha256() = default;
+Sha256::Sha256(Sha256&&) noexcept = default;
+Sha256& Sha256::operator=(Sha256&&) noexcept = default;
+
+void Sha256::update(std::string_view data) {
+  State& s = *state_;
+  const auto* bytes = reinterpret_cast<const unsigned char*>(data.data());
+  std::size_t size = data.size();
+  s.length += size;
+  if (s.pending_size > 0) {
+    const std::size_t take = std::min(size, 64 - s.pending_size);
+    std::memcpy(s.pending + s.pending_size, bytes, take);
+    s.pending_size += take;
+    bytes += take;
+    size -= take;
+    if (s.pending_size < 64) return;
+    s.compress_blocks(s.words, s.pending, 1);
+    s.pending_size = 0;
+  }
+  const std::size_t blocks = size / 64;
+  s.compress_blocks(s.words, bytes, blocks);
+  s.pending_size = size - 64 * blocks;
+  std::memcpy(s.pending, bytes + 64 * blocks, s.pending_size);
+}
+
+std::string Sha256::hex_digest() {
+  State& s = *state_;
+  // Padding: a 1 bit, zeros, and the message length in bits as a 64-bit big-endian number (FIPS 180-4, 5.1.1).
+  unsigned char tail[128] = {};
+  std::memcpy(tail, s.pending, s.pending_size);
+  tail[s.pending_size] = 0x80;
+  const std::size_t tail_size = s.pending_size + 1 + 8 <= 64 ? 64 : 128;
+  const std::uint64_t bits = s.length * 8;
+  for (int i = 0; i < 8; ++i) tail[tail_size - 1 - static_cast<std::size_t>(i)] = static_cast<unsigned char>(bits >> (8 * i));
+  s.compress_blocks(s.words, tail, tail_size / 64);
+  static const char* hex = "0123456789abcdef";
+  std::string digest;
+  for (std::uint32_t word : s.words)
+    for (int shift = 28; shift >= 0; shift -= 4) digest.push_back(hex[(word >> shift) & 0xF]);
+  state_ = std::make_unique<State>();
+  state_->compress_blocks = best_compress();
+  return digest;
+}
+
 std::string sha256_hex(std::string_view data) {
-#if MEB_SHA256_X86
-  static const bool sha_ni = cpu_has_sha_ni();
-  if (sha_ni) return digest_of(data, compress_blocks_sha_ni);
-#endif
-  return digest_of(data, compress_blocks_portable);
+  Sha256 digest;
+  digest.update(data);
+  return digest.hex_digest();
 }
 
 namespace detail {
-std::string sha256_hex_portable(std::string_view data) { return digest_of(data, compress_blocks_portable); }
+std::string sha256_hex_portable(std::string_view data) {
+  Sha256 digest;
+  digest.state_->compress_blocks = compress_blocks_portable;
+  digest.update(data);
+  std::string hex = digest.hex_digest();
+  return hex;
+}
 bool sha256_uses_cpu_extensions() {
 #if MEB_SHA256_X86
   return cpu_has_sha_ni();

@@ -135,4 +135,16 @@ void read_prices_in_parts(const std::string& path, std::string_view content, con
 /// Reads a price file from disk; see read_prices.
 void read_price_file(const std::string& path, const PriceFilter& filter, PriceTable& table);
 
+/// What a streamed read saw of the file: its size and SHA-256 (for the manifest).
+struct StreamedFile {
+  std::size_t bytes = 0;
+  std::string sha256;
+};
+
+/// read_prices on a file read from disk `chunk_bytes` at a time and hashed as it is read: the complete
+/// records of each chunk are parsed (on two cores when large) before the next is read, so the whole file is
+/// never in memory. The same table and the same errors as read_prices on the file's bytes.
+StreamedFile read_price_file_streamed(const std::string& path, const PriceFilter& filter, PriceTable& table,
+                                      std::size_t chunk_bytes = std::size_t{32} << 20);
+
 }  // namespace meb
