@@ -686,6 +686,23 @@ std::string describe_table(const PriceTable& table) {
   return out;
 }
 
+/// A basket of millet and maize in XOF: the commodities the split and streamed reads keep.
+Methodology millet_and_maize() {
+  return methodology_from(R"(
+id: t
+name: millet and maize
+currency: XOF
+household: {size: 1}
+prices: {levels: [market, admin1]}
+basket:
+  - component: food
+    tier: smeb
+    items:
+      - {item: Millet, quantity: 1, unit: KG, per: person/month}
+      - {item: Maize, quantity: 1, unit: KG, per: person/month}
+)");
+}
+
 PriceTable read_in_parts(const std::string& content, const meb::PriceFilter& filter, std::size_t parts) {
   PriceTable table;
   meb::detail::read_prices_in_parts("prices.csv", content, filter, table, parts);
@@ -704,19 +721,7 @@ std::string error_in_parts(const std::string& content, const meb::PriceFilter& f
 }  // namespace
 
 TEST_CASE("a file read in two halves gives the table of one pass", "[prices]") {
-  const Methodology methodology = methodology_from(R"(
-id: t
-name: two halves
-currency: XOF
-household: {size: 1}
-prices: {levels: [market, admin1]}
-basket:
-  - component: food
-    tier: smeb
-    items:
-      - {item: Millet, quantity: 1, unit: KG, per: person/month}
-      - {item: Maize, quantity: 1, unit: KG, per: person/month}
-)");
+  const Methodology methodology = millet_and_maize();
   meb::PriceFilter filter = meb::make_price_filter(methodology, false);
 
   SECTION("the real Burkina Faso file (old layout, HXL row)") {
@@ -770,19 +775,7 @@ basket:
 }
 
 TEST_CASE("a file streamed in chunks gives the table and errors and size and digest of the whole file", "[prices]") {
-  const Methodology methodology = methodology_from(R"(
-id: t
-name: streamed
-currency: XOF
-household: {size: 1}
-prices: {levels: [market, admin1]}
-basket:
-  - component: food
-    tier: smeb
-    items:
-      - {item: Millet, quantity: 1, unit: KG, per: person/month}
-      - {item: Maize, quantity: 1, unit: KG, per: person/month}
-)");
+  const Methodology methodology = millet_and_maize();
   meb::PriceFilter filter = meb::make_price_filter(methodology, false);
   const meb::testing::ScratchDirectory directory("streamed");
   const auto streamed_equals_whole = [&](const std::string& content, std::size_t chunk) {
