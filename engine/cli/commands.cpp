@@ -54,9 +54,12 @@ int run_compute(const std::vector<std::string>& arguments, const std::vector<std
   run.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::string manifest = meb::manifest_json(methodology, *computed.prices, result, run);
   const std::string out = values["out"].as<std::string>();
-  meb::write_files_atomically(out, {{"transfer_values.csv", std::move(transfer_values)},
-                                    {"basket_costs.csv", std::move(basket_costs)},
-                                    {"manifest.json", std::move(manifest)}});
+  // Moved into the list, not copied (an initializer list would copy a 50 MB basket_costs.csv).
+  std::vector<std::pair<std::string, std::string>> files_out;
+  files_out.emplace_back("transfer_values.csv", std::move(transfer_values));
+  files_out.emplace_back("basket_costs.csv", std::move(basket_costs));
+  files_out.emplace_back("manifest.json", std::move(manifest));
+  meb::write_files_atomically(out, files_out);
   if (!values["quiet"].as<bool>()) {
     std::cout << "meb compute: " << methodology.id << " version " << methodology.version << ", "
               << result.rows.size() << " area-months from " << result.first.to_string() << " to "

@@ -1,5 +1,6 @@
 #include "meb/prices.hpp"
 
+#include <filesystem>
 #include <fstream>
 
 #include <algorithm>
@@ -619,6 +620,14 @@ StreamedFile read_price_file_streamed(const std::string& path, const PriceFilter
   Sha256 digest;
   std::string buffer;
   bool at_end = false;
+  // A file smaller than a chunk is read in one piece of its own size (a 32 MB buffer for a 1 MB file would cost
+  // more to clear than to parse the file).
+  std::error_code size_error;
+  const auto size = std::filesystem::file_size(path, size_error);
+  if (!size_error && size < chunk_bytes) chunk_bytes = static_cast<std::size_t>(size) + 1;
+  // Room for a chunk and the unfinished record carried over from the one before, reserved once so the buffer
+  // never reallocates (which would hold two copies); pages not yet written take no memory.
+  buffer.reserve(2 * chunk_bytes);
   // Appends up to one chunk to the buffer, hashing it; false at the end of the file.
   const auto read_chunk = [&] {
     const std::size_t old_size = buffer.size();

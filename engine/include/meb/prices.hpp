@@ -145,6 +145,6 @@ struct StreamedFile {
 /// records of each chunk are parsed (on two cores when large) before the next is read, so the whole file is
 /// never in memory. The same table and the same errors as read_prices on the file's bytes.
 StreamedFile read_price_file_streamed(const std::string& path, const PriceFilter& filter, PriceTable& table,
-                                      std::size_t chunk_bytes = std::size_t{32} << 20);
+                                      std::size_t chunk_bytes = std::size_t{16} << 20);
 
 }  // namespace meb
