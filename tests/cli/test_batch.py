@@ -687,8 +687,12 @@ def test_two_batches_at_once_on_the_same_store(tmp_path, ranges):
             "SELECT r.methodology_id, r.month FROM revisions r WHERE r.month > ? AND r.revision = "
             "(SELECT max(revision) FROM revisions r2 WHERE r2.methodology_id = r.methodology_id AND r2.month = r.month)"
             " AND NOT EXISTS (SELECT 1 FROM changes c WHERE c.revision_id = r.revision_id)", (ranges[0][0],)).fetchall()
-    # Every latest revision after the first month explains its change from the previous month.
-    assert unexplained == []
+    # Every latest revision after the first month explains its change from the previous month, except the first
+    # month of the second range when that batch ran first (its previous month was not recorded yet; with
+    # overlapping ranges the other batch then re-records it with the change explained).
+    assert {month for _, month in unexplained} <= {ranges[1][0]}
+    if ranges[1][0] in first_months:
+        assert unexplained == []
 
 
 def test_a_batch_that_cannot_get_the_write_lock_exits_6_and_changes_nothing(tmp_path):
