@@ -162,6 +162,8 @@ int run_batch(const std::vector<std::string>& arguments, const std::vector<std::
     // (unchanged) writes them again.
     std::vector<std::pair<std::string, std::string>> outputs;
     std::vector<meb::ReportEntry> entries;
+    std::size_t month_counts[3] = {0, 0, 0};  // by RecordOutcome::Status
+    std::size_t month_revise = 0;
     for (std::size_t k = 0; k < records.size(); ++k) {
       const MethodologyRun& run = runs[record_run[k]];
       const meb::ComputeResult slice = meb::month_slice(run.result, month);
@@ -177,40 +179,30 @@ int run_batch(const std::vector<std::string>& arguments, const std::vector<std::
 
       std::size_t revise = 0;
       for (const auto& alert : records[k].alerts) revise += alert.decision == "revise" ? 1 : 0;
+      ++month_counts[static_cast<std::size_t>(outcomes[k].status)];
+      month_revise += revise;
+      if (months.size() > 1) continue;  // a back-fill prints one line per month, below
       std::string line = month.to_string() + "  " + run.methodology.id + ": revision " +
                          std::to_string(outcomes[k].revision) + " " + std::string(meb::to_string(outcomes[k].status));
       if (outcomes[k].status == meb::RecordOutcome::Status::revised)
         line += " (" + std::to_string(outcomes[k].changed_numbers.size()) + " numbers changed)";
       line += ", " + std::to_string(records[k].results.size()) + " areas, " + std::to_string(revise) + " revise alerts";
       summary.push_back(line);
-      if (months.size() == 1)
-        for (const auto& alert : records[k].alerts)
-          if (alert.decision == "revise") summary.push_back("    revise " + alert.area + ": " + alert.reason);
+      for (const auto& alert : records[k].alerts)
+        if (alert.decision == "revise") summary.push_back("    revise " + alert.area + ": " + alert.reason);
+    }
+    if (months.size() > 1) {
+      using Status = meb::RecordOutcome::Status;
+      const auto count = [&](Status status) { return std::to_string(month_counts[static_cast<std::size_t>(status)]); };
+      summary.push_back(month.to_string() + ": " + count(Status::first) + " recorded, " + count(Status::revised) +
+                        " revised, " + count(Status::unchanged) + " unchanged; " + std::to_string(month_revise) +
+                        " revise alerts");
     }
     outputs.emplace_back("report.md", meb::batch_report_markdown(month, entries, notes));
     meb::write_files_atomically((std::filesystem::path(out_root) / month.to_string()).string(), outputs);
     progress.finish_step();
   }
   progress.done();
-  if (!quiet && months.size() > 1) {
-    // A back-fill: one line per month.
-    std::map<std::string, std::map<std::string, int>> per_month;
-    for (const auto& line : summary) {
-      if (line.rfind("    ", 0) == 0) continue;
-      const std::string month = line.substr(0, 7);
-      for (const char* status : {"recorded", "revised", "unchanged"})
-        if (line.find(std::string(" ") + status) != std::string::npos) ++per_month[month][status];
-      const auto alerts = line.rfind(", ");
-      per_month[month]["revise"] += std::stoi(line.substr(alerts + 2));
-    }
-    summary.clear();
-    for (const auto& [month, counts] : per_month) {
-      auto count = [&](const char* key) { auto it = counts.find(key); return it == counts.end() ? 0 : it->second; };
-      summary.push_back(month + ": " + std::to_string(count("recorded")) + " recorded, " + std::to_string(count("revised")) +
-                        " revised, " + std::to_string(count("unchanged")) + " unchanged; " + std::to_string(count("revise")) +
-                        " revise alerts");
-    }
-  }
   if (!quiet) {
     for (const auto& line : summary) std::cout << line << "\n";
     std::cout << "history: " << history_path << "; outputs: " << out_root << "/<month>/ (report.md)\n";

@@ -687,8 +687,7 @@ StreamedFile read_price_file_streamed(const std::string& path, const PriceFilter
 }
 
 void read_price_file(const std::string& path, const PriceFilter& filter, PriceTable& table) {
-  const std::string content = read_file(path);
-  read_prices(path, content, filter, table);
+  (void)read_price_file_streamed(path, filter, table);
 }
 
 }  // namespace meb

@@ -132,7 +132,7 @@ void read_prices_in_parts(const std::string& path, std::string_view content, con
                           PriceTable& table, std::size_t parse_parts);
 }  // namespace detail
 
-/// Reads a price file from disk; see read_prices.
+/// Reads a price file from disk, streamed (read_price_file_streamed, whose size and digest it drops).
 void read_price_file(const std::string& path, const PriceFilter& filter, PriceTable& table);
 
 /// What a streamed read saw of the file: its size and SHA-256 (for the manifest).
