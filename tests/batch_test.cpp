@@ -898,3 +898,41 @@ TEST_CASE("batch changes alerts and bands files and the report", "[batch]") {
   CHECK_THAT(report, Catch::Contains("- `within_tolerance` (2 values, largest gap 0.5%): 4,000 for B; 5,800 for A\n"));
   CHECK_THAT(report, Catch::Contains("## Notes\n\n- a note for the group\n"));
 }
+
+TEST_CASE("batch a price missing under on_missing zero is decomposed as 0", "[batch]") {
+  // Stored lines of one area in two months: maize 10 kg at 300 then 330; oil 1 l at 1,000 then missing, which
+  // the engine counted as 0 (on_missing: zero) in a basis cost of 3,300 (10 × 330 + 1 × 0).
+  const auto line = [](const std::string& item, double quantity, double price, const std::string& status) {
+    meb::StoredLine stored;
+    stored.level = "admin1";
+    stored.area = "A";
+    stored.component = "food";
+    stored.item = item;
+    stored.tier = "smeb";
+    stored.quantity = quantity;
+    stored.price = price;
+    stored.status = status;
+    return stored;
+  };
+  const auto result = [](double basis) {
+    meb::StoredResult stored;
+    stored.level = "admin1";
+    stored.area = "A";
+    stored.basis_cost = basis;
+    stored.unrounded = basis;
+    stored.value = basis;
+    return stored;
+  };
+  const meb::TransferRule rule;  // coverage 1, no floor, cap or rounding
+  const auto before = meb::stored_snapshot({line("Maize", 10, 300, "observed"), line("Oil", 1, 1000, "observed")},
+                                           result(4000.0), rule);
+  const auto after = meb::stored_snapshot(
+      {line("Maize", 10, 330, "observed"), line("Oil", 1, std::nan(""), "missing")}, result(3300.0), rule);
+  REQUIRE(after.lines[1].price == 0.0);
+  CHECK(after.lines[1].filled);
+  const meb::ChangeDecomposition parts = meb::decompose_change(before, after);
+  // Maize: 10 × (330 − 300) = +300, observed; oil: 1 × (0 − 1,000) = −1,000, filled; total −700 = 3,300 − 4,000.
+  CHECK(parts.price_observed == Approx(300.0));
+  CHECK(parts.price_filled == Approx(-1000.0));
+  CHECK(parts.sum_of_parts() == Approx(-700.0));
+}

@@ -347,6 +347,8 @@ BasketSnapshot stored_snapshot(const std::vector<StoredLine>& lines, const Store
     part.quantity = line.quantity;
     part.price = line.price;
     part.filled = is_filled(line);
+    // A missing price in a basis whose cost was computed counted as 0 (on_missing: zero), as snapshot() has it.
+    if (std::isnan(part.price) && std::isfinite(result.basis_cost)) part.price = 0.0;
     snapshot.lines.push_back(std::move(part));
   }
   snapshot.basis_cost = result.basis_cost;
