@@ -372,28 +372,36 @@ std::string format_share(double share) {
   return text;
 }
 
+/// The value in force for an area in a month: the last of `entries` (ordered by area, month, entry as
+/// HistoryStore::in_force_entries gives them) for that area effective on or before the month.
+std::optional<double> value_in_force(const std::vector<InForceEntry>& entries, const std::string& area, Month month) {
+  std::optional<double> value;
+  for (const auto& entry : entries)
+    if (entry.area == area && entry.effective <= month) value = entry.value;
+  return value;
+}
+
 void add_alerts(HistoryStore& store, const MonthContext& context, RevisionRecord& record) {
   const RevisionRule& rule = context.settings->rule;
+  const std::vector<InForceEntry> entries = store.in_force_entries(record.methodology_id);  // one query per record
   for (const auto& result : record.results) {
     // The area's earlier months as stored (latest revision each), then this month.
     std::vector<RevisionInput> series;
     for (const auto& point : store.series(record.methodology_id, result.area, std::nullopt,
                                           Month{record.month.index - 1})) {
       if (point.result.level != result.level) continue;
-      const auto in_force = store.in_force(record.methodology_id, result.area, point.month);
-      series.push_back({point.month, point.result.value, in_force ? std::optional<double>(in_force->value) : std::nullopt,
+      series.push_back({point.month, point.result.value, value_in_force(entries, result.area, point.month),
                         point.result.observed_share});
     }
-    const auto in_force = store.in_force(record.methodology_id, result.area, record.month);
-    series.push_back({record.month, result.value, in_force ? std::optional<double>(in_force->value) : std::nullopt,
-                      result.observed_share});
+    const std::optional<double> in_force = value_in_force(entries, result.area, record.month);
+    series.push_back({record.month, result.value, in_force, result.observed_share});
     const RevisionStatus status = evaluate_revisions(rule, series).back();
     StoredAlert alert;
     alert.level = result.level;
     alert.area = result.area;
     alert.decision = std::string(to_string(status.decision));
     alert.computed = result.value;
-    alert.in_force = in_force ? in_force->value : kNaN;
+    alert.in_force = in_force.value_or(kNaN);
     alert.gap = status.gap;
     alert.run_length = status.run_length;
     alert.observed_share = result.observed_share;
@@ -481,62 +489,43 @@ void add_bands(const MonthContext& context, RevisionRecord& record) {
   if (!context.population && context.notes)
     context.notes->push_back(record.methodology_id + ": harmonised values weight every area equally (no population file)");
   const auto& rounding = record.rule.rounding;
+  // One area's row of a proposal: its own value, the band's value, what the band pays, and the gap.
+  const auto push_band = [&](const std::string& variant, std::size_t bands, std::size_t band, std::size_t area,
+                             double band_value, double paid) {
+    const auto i = static_cast<Eigen::Index>(area);
+    StoredBand row;
+    row.variant = variant;
+    row.bands = static_cast<std::int64_t>(bands);
+    row.band = static_cast<std::int64_t>(band);
+    row.area = areas[area]->area;
+    row.weight = weights[i];
+    row.own_value = values[i];
+    row.band_value = band_value;
+    row.paid = paid;
+    row.gap = paid - values[i];
+    row.relative_gap = row.gap / values[i];
+    record.bands.push_back(std::move(row));
+  };
   const auto add_partition = [&](const std::string& variant, const Partition& partition) {
-    for (std::size_t b = 0; b < partition.bands.size(); ++b) {
-      for (const std::size_t i : partition.bands[b].areas) {
-        StoredBand band;
-        band.variant = variant;
-        band.bands = static_cast<std::int64_t>(partition.bands.size());
-        band.band = static_cast<std::int64_t>(b + 1);
-        band.area = areas[i]->area;
-        band.weight = weights[static_cast<Eigen::Index>(i)];
-        band.own_value = values[static_cast<Eigen::Index>(i)];
-        band.band_value = partition.bands[b].value;
-        band.paid = partition.bands[b].paid;
-        band.gap = partition.gap[static_cast<Eigen::Index>(i)];
-        band.relative_gap = partition.relative_gap[static_cast<Eigen::Index>(i)];
-        record.bands.push_back(std::move(band));
-      }
-    }
+    for (std::size_t b = 0; b < partition.bands.size(); ++b)
+      for (const std::size_t i : partition.bands[b].areas)
+        push_band(variant, partition.bands.size(), b + 1, i, partition.bands[b].value, partition.bands[b].paid);
   };
   // The national value is the one-band proposal with the national statistic instead of the band's mean.
-  {
-    const double national = national_value(values, weights, settings.national);
-    const double paid = rounding ? round_to_step(national, *rounding) : national;
-    for (Eigen::Index i = 0; i < n; ++i) {
-      StoredBand band;
-      band.variant = settings.national == NationalStatistic::mean ? "national_mean" : "national_median";
-      band.bands = 1;
-      band.band = 1;
-      band.area = areas[static_cast<std::size_t>(i)]->area;
-      band.weight = weights[i];
-      band.own_value = values[i];
-      band.band_value = national;
-      band.paid = paid;
-      band.gap = paid - values[i];
-      band.relative_gap = band.gap / values[i];
-      record.bands.push_back(std::move(band));
-    }
-  }
+  const double national = national_value(values, weights, settings.national);
+  for (std::size_t i = 0; i < areas.size(); ++i)
+    push_band(settings.national == NationalStatistic::mean ? "national_mean" : "national_median", 1, 1, i, national,
+              rounding ? round_to_step(national, *rounding) : national);
   // One value per area: each paid its own value, rounded (the "no harmonisation" proposal the others are
-  // measured against).
-  std::vector<Eigen::Index> by_value(static_cast<std::size_t>(n));
-  for (Eigen::Index i = 0; i < n; ++i) by_value[static_cast<std::size_t>(i)] = i;
-  std::stable_sort(by_value.begin(), by_value.end(), [&](Eigen::Index a, Eigen::Index b) { return values[a] < values[b]; });
+  // measured against), numbered in increasing order of value.
+  std::vector<std::size_t> by_value(areas.size());
+  for (std::size_t i = 0; i < areas.size(); ++i) by_value[i] = i;
+  std::stable_sort(by_value.begin(), by_value.end(), [&](std::size_t a, std::size_t b) {
+    return values[static_cast<Eigen::Index>(a)] < values[static_cast<Eigen::Index>(b)];
+  });
   for (std::size_t rank = 0; rank < by_value.size(); ++rank) {
-    const Eigen::Index i = by_value[rank];
-    StoredBand band;
-    band.variant = "per_area";
-    band.bands = n;
-    band.band = static_cast<std::int64_t>(rank + 1);
-    band.area = areas[static_cast<std::size_t>(i)]->area;
-    band.weight = weights[i];
-    band.own_value = values[i];
-    band.band_value = values[i];
-    band.paid = rounding ? round_to_step(values[i], *rounding) : values[i];
-    band.gap = band.paid - values[i];
-    band.relative_gap = band.gap / values[i];
-    record.bands.push_back(std::move(band));
+    const double own = values[static_cast<Eigen::Index>(by_value[rank])];
+    push_band("per_area", areas.size(), rank + 1, by_value[rank], own, rounding ? round_to_step(own, *rounding) : own);
   }
   add_partition("squared_gap", optimal_bands(values, weights, settings.bands, BandObjective::squared_gap, rounding));
   if ((values.array() > 0.0).all()) {
@@ -558,6 +547,7 @@ void complete_record(HistoryStore& store, const MonthContext& context, RevisionR
   add_alerts(store, context, record);
   add_changes(store, context, record);
   add_bands(context, record);
+  record.fingerprint = record_fingerprint(record);
 }
 
 std::string_view to_string(RecordOutcome::Status status) {
@@ -619,14 +609,12 @@ std::vector<std::string> changed_alerts(const std::vector<StoredAlert>& before, 
 std::vector<RecordOutcome> record_month(HistoryStore& store, const RunInfo& run, const std::vector<RevisionRecord>& records) {
   std::vector<RecordOutcome> outcomes(records.size());
   std::vector<std::size_t> to_add;
-  std::vector<std::string> fingerprints;
   for (std::size_t i = 0; i < records.size(); ++i) {
-    fingerprints.push_back(record_fingerprint(records[i]));
     const auto latest = store.latest_revision(records[i].methodology_id, records[i].month);
     if (!latest) {
       outcomes[i].status = RecordOutcome::Status::first;
       to_add.push_back(i);
-    } else if (latest->fingerprint == fingerprints[i]) {
+    } else if (latest->fingerprint == records[i].fingerprint) {
       outcomes[i].status = RecordOutcome::Status::unchanged;
       outcomes[i].revision = latest->revision;
     } else {
@@ -642,15 +630,7 @@ std::vector<RecordOutcome> record_month(HistoryStore& store, const RunInfo& run,
   }
   if (to_add.empty()) return outcomes;
   const std::int64_t run_id = store.add_run(run);
-  for (const std::size_t i : to_add) {
-    if (records[i].fingerprint == fingerprints[i]) {
-      outcomes[i].revision = store.add_revision(run_id, records[i]);
-    } else {
-      RevisionRecord complete = records[i];
-      complete.fingerprint = fingerprints[i];
-      outcomes[i].revision = store.add_revision(run_id, complete);
-    }
-  }
+  for (const std::size_t i : to_add) outcomes[i].revision = store.add_revision(run_id, records[i]);
   return outcomes;
 }
 

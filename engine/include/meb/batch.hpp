@@ -90,7 +90,7 @@ struct Population {
 /// Adds to `record` the alerts (against the store's earlier months and values in force), the change from
 /// the reference month (the store's latest revision of it), and the harmonised values (at `level`, weighted by
 /// `population`, equal weights without one). Run inside the month's transaction so the history read is the
-/// history written to.
+/// history written to. The record's fingerprint is then brought up to date.
 struct MonthContext {
   const BatchMethodology* settings = nullptr;
   const HarmoniseSettings* harmonise = nullptr;
@@ -109,9 +109,10 @@ struct RecordOutcome {
 };
 [[nodiscard]] std::string_view to_string(RecordOutcome::Status status);
 
-/// Computes each record's fingerprint (record_fingerprint, as completed) and compares it with the store's latest revision of its
-/// month; adds one run and a revision of every changed (or new) record, nothing when all are unchanged. A
-/// revision lists what changed: results (old -> new) and alerts (a new value in force changes the decision).
+/// Compares each record's fingerprint (set by revision_record, brought up to date by complete_record) with the
+/// store's latest revision of its month; adds one run and a revision of every changed (or new) record, nothing
+/// when all are unchanged. A revision lists what changed: results (old -> new) and alerts (a new value in force
+/// changes the decision).
 /// Call inside a Transaction, after complete_record.
 [[nodiscard]] std::vector<RecordOutcome> record_month(HistoryStore& store, const RunInfo& run,
                                                       const std::vector<RevisionRecord>& records);
