@@ -1,5 +1,6 @@
 #include "meb/history.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -10,6 +11,7 @@
 #include "meb/csv.hpp"
 #include "meb/error.hpp"
 #include "sqlite.hpp"
+#include "yaml_loader.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -176,21 +178,25 @@ bool has_tables(sqlite::Database& database) {
 
 std::string text_of(RoundingMode mode) { return std::string(to_string(mode)); }
 
-RoundingMode rounding_mode_of(const std::string& text) {
-  if (text == "up") return RoundingMode::up;
-  if (text == "down") return RoundingMode::down;
-  return RoundingMode::nearest;
+/// A stored enum read back with the methodology file's own parsers; a damaged value is an error, not a default.
+template <typename Enum, typename Parse>
+Enum stored_choice(const std::string& text, const char* column, Parse parse) {
+  if (auto value = parse(text)) return *value;
+  throw HistoryError(std::string("the history store's revisions.") + column + " holds '" + text +
+                     "', which this engine does not know");
 }
 
 TransferRule rule_of(const sqlite::Statement& row, int first) {
   TransferRule rule;
-  rule.basis = row.column_text(first) == "smeb" ? Tier::smeb : Tier::meb;
+  rule.basis = stored_choice<Tier>(row.column_text(first), "rule_basis", detail::parse_tier);
   rule.deduct = row.column_double(first + 1);
   rule.coverage = row.column_double(first + 2);
   rule.floor = row.column_double(first + 3);
   if (!row.column_is_null(first + 4)) rule.cap = row.column_double(first + 4);
   if (!row.column_is_null(first + 5))
-    rule.rounding = Rounding{row.column_double(first + 5), rounding_mode_of(row.column_text(first + 6))};
+    rule.rounding = Rounding{row.column_double(first + 5),
+                             stored_choice<RoundingMode>(row.column_text(first + 6), "rule_rounding_mode",
+                                                         detail::parse_rounding_mode)};
   return rule;
 }
 
@@ -206,8 +212,8 @@ std::string utc_now() {
 }
 
 std::string stored_area(HistoryStore& store, const std::string& methodology_id, const std::string& area) {
-  if (!store.series(methodology_id, area).empty()) return area;
   const auto known = store.areas(methodology_id);
+  if (std::find(known.begin(), known.end(), area) != known.end()) return area;
   for (const auto& name : known)
     if (detail::fold_name(name) == detail::fold_name(area)) return name;
   if (known.empty()) {
