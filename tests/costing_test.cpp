@@ -118,6 +118,9 @@ TEST_CASE("costing composite uses filled alternatives and takes the least certai
   const std::size_t a2 = row_of(result, AreaLevel::admin1, "A", "2020-02");
   CHECK(result.line_price(a2, gas).price == 6600.0);
   CHECK(result.line_price(a2, gas).status == PriceStatus::carried_forward);
+  // The composite names where its carried price came from: January, the panel's first month.
+  CHECK(result.panel.month_at(static_cast<std::size_t>(result.line_price(a2, gas).source_month)).to_string() ==
+        "2020-01");
   CHECK(smeb(result, a2) == 6600.0);
   const std::size_t b2 = row_of(result, AreaLevel::admin1, "B", "2020-02");
   CHECK(result.line_price(b2, gas).price == 7000.0);
@@ -144,6 +147,8 @@ TEST_CASE("costing composite status parent beats observed", "[costing]") {
   const std::size_t d2 = row_of(result, AreaLevel::admin2, "D2", "2020-01");
   CHECK(result.line_price(d2, gas).price == 7000.0);
   CHECK(result.line_price(d2, gas).status == PriceStatus::parent);
+  // ... and names the parent its public gas price came from.
+  CHECK(result.areas.areas[static_cast<std::size_t>(result.line_price(d2, gas).source_area)].name == "R");
   const std::size_t r = row_of(result, AreaLevel::admin1, "R", "2020-01");
   CHECK(result.line_price(r, gas).price == 6500.0);  // mean(5,000, 8,000)
   CHECK(result.line_price(r, gas).status == PriceStatus::observed);

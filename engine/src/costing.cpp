@@ -152,11 +152,18 @@ LinePrice price_line(const CostLine& line, const PricePanel& panel, std::size_t 
     std::size_t count = 0;
     PriceStatus least_certain = PriceStatus::observed;
     std::int32_t observations = 0;
+    // The composite says where its least certain price came from (the first alternative with that status), so
+    // a composite marked carried_forward or parent names its source like any other line.
+    std::int32_t source_area = -1, source_month = -1;
     for (std::size_t k = 0; k < line.alternatives.size() && k < kMaxAlternatives; ++k) {
       const LinePrice alternative = from_series(panel, line.alternatives[k], line.alternative_factors[k], area, month);
       if (alternative.status == PriceStatus::missing) continue;
       values[count++] = alternative.price;
-      if (alternative.status > least_certain) least_certain = alternative.status;
+      if (alternative.status > least_certain) {
+        least_certain = alternative.status;
+        source_area = alternative.source_area;
+        source_month = alternative.source_month;
+      }
       observations += alternative.observations;
     }
     result.price = std::numeric_limits<double>::quiet_NaN();
@@ -165,6 +172,8 @@ LinePrice price_line(const CostLine& line, const PricePanel& panel, std::size_t 
       result.price = combine(line.composite_statistic, values, count);
       result.status = least_certain;
       result.observations = observations;
+      result.source_area = source_area;
+      result.source_month = source_month;
     }
   }
   if (result.status != PriceStatus::missing) return result;
