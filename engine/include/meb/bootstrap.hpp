@@ -87,7 +87,7 @@ struct Discrete {
 [[nodiscard]] Discrete resampled_statistic(Statistic statistic, const Discrete& of, std::size_t draws);
 
 /// Hyndman & Fan type 7 (R's default, NumPy's "linear"): with the values sorted x_0 <= ... <= x_{n-1} and
-/// h = (n - 1) × percent / 100, x_floor(h) + (h - floor(h)) × (x_floor(h)+1 - x_floor(h)). Reorders `values`.
+/// h = (n - 1) × percent / 100, x_floor(h) + (h - floor(h)) × (x_floor(h)+1 - x_floor(h)). NaN with a NaN value.
 [[nodiscard]] double percentile_type7(std::vector<double>& values, double percent);
 
 /// Per row (and replicate): the SMEB, MEB and transfer value (after rounding).
