@@ -273,6 +273,35 @@ TEST_CASE("rows of commodities no basket uses are counted, not kept", "[prices]"
   }
 }
 
+TEST_CASE("all_commodities keeps the rows of every named commodity whatever the list holds", "[prices]") {
+  const std::string csv = kCurrentHeader +
+                          "2020-01-15,Mopti,Mopti,Mopti,Rice (imported),KG,actual,Retail,XOF,400,\n"  // 2: kept
+                          "2020-01-15,Mopti,Mopti,Mopti,Millet,KG,actual,Retail,XOF,250,\n"           // 3: kept
+                          "2020-01-15,Mopti,Mopti,Mopti,,KG,actual,Retail,XOF,100,\n"                 // 4: no name
+                          "2020-01-15,Mopti,Mopti,Mopti,rice (imported),KG,actual,Retail,XOF,abc,\n"  // 5: bad, kept
+                          "2020-01-15,Mopti,Mopti,Mopti,Sugar,KG,forecast,Retail,XOF,600,\n";         // 6: flag
+  meb::PriceFilter filter;
+  filter.pricetype = "Retail";
+  filter.commodities = {"millet"};  // ignored: every commodity is kept
+  filter.all_commodities = true;
+  filter.skip_bad_rows = true;
+  PriceTable table;
+  meb::read_prices("prices.csv", csv, filter, table);
+  const meb::PriceSource& source = table.sources[0];
+  CHECK(source.rows_read == 5);
+  CHECK(source.rows_used == 2);             // lines 2 and 3
+  CHECK(source.filtered_commodity == 1);    // line 4: an empty name is no commodity
+  CHECK(source.filtered_priceflag == 1);    // line 6: the filter's other keys still apply
+  CHECK(source.skipped_bad_rows == 1);      // line 5: a kept commodity's bad row is skipped, not listed as unused
+  CHECK(source.bad_unused_rows == 0);
+  REQUIRE(table.quotes.size() == 2);
+  CHECK(commodity_of(table, 0) == "Rice (imported)");
+  CHECK(commodity_of(table, 1) == "Millet");
+  REQUIRE(table.issues.size() == 1);
+  CHECK(table.issues[0].line == 5);
+  CHECK(table.issues[0].value == "abc");
+}
+
 TEST_CASE("a currency other than the methodology's is an error naming it", "[prices]") {
   const std::string csv = kCurrentHeader +
                           "2020-01-15,Mopti,Mopti,Mopti,Millet,KG,actual,Retail,XOF,250,\n"

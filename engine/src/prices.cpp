@@ -162,6 +162,7 @@ class FileReader {
   }
 
   [[nodiscard]] bool used(std::string_view commodity) {
+    if (filter_.all_commodities) return !detail::trim(commodity).empty();
     lower_into(scratch_, detail::trim(commodity));
     return filter_.commodities.count(scratch_) > 0;
   }

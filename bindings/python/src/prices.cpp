@@ -18,6 +18,7 @@ std::string filter_key(const meb::PriceFilter& filter) {
   key += '\x1f';
   const std::set<std::string> commodities(filter.commodities.begin(), filter.commodities.end());
   for (const auto& name : commodities) key += name + '\x1e';
+  key += filter.all_commodities ? "\x1f" "every commodity" : "\x1f" "listed";
   key += filter.markets_of_all_rows ? "\x1f" "all" : "\x1f" "used";
   key += filter.skip_bad_rows ? "\x1f" "skip" : "\x1f" "fail";
   if (filter.wide) {
@@ -27,38 +28,6 @@ std::string filter_key(const meb::PriceFilter& filter) {
     for (const auto& column : wide.columns) key += '\x1e' + column.column + '\x1d' + column.item + '\x1d' + column.unit;
   }
   return key;
-}
-
-/// The commodity names of a long-layout file (WFP current or old, plain long CSV), lower case, as
-/// read_prices matches them. The permissive read keeps them all. Errors are left to read_prices, which
-/// reports them with the file, the line and the value.
-void collect_commodities(const InputFile& file, std::unordered_set<std::string>& names) {
-  try {
-    meb::detail::CsvReader csv(file.content);
-    std::vector<std::string_view> row;
-    if (!csv.next(row)) return;
-    const meb::PriceLayout layout = meb::detect_layout(row, nullptr, file.path);
-    std::optional<std::size_t> column;
-    for (std::size_t i = 0; i < row.size() && !column; ++i) {
-      const std::string name = meb::detail::to_lower(meb::detail::trim(row[i]));
-      if (layout == meb::PriceLayout::wfp_old ? name == "cmname" : (name == "commodity" || name == "item"))
-        column = i;
-    }
-    if (!column) return;
-    while (csv.next(row)) {
-      if (row.size() <= *column) continue;
-      std::string_view name = meb::detail::trim(row[*column]);
-      if (!name.empty() && name.front() == '#') continue;  // the HXL row
-      // The old WFP layout joins the price type to the commodity: "Millet - Retail".
-      if (layout == meb::PriceLayout::wfp_old) {
-        const auto split = name.rfind(" - ");
-        if (split != std::string_view::npos) name = meb::detail::trim(name.substr(0, split));
-      }
-      names.insert(meb::detail::to_lower(name));
-    }
-  } catch (const meb::InputError&) {
-    // An unreadable header or an unterminated quote: read_prices raises it with its context.
-  }
 }
 
 py::dict source_summary(const meb::PriceSource& source) {
@@ -217,9 +186,9 @@ std::shared_ptr<const meb::PriceTable> Prices::permissive_table() const {
   meb::PriceFilter filter;
   filter.pricetype.clear();  // every price type
   filter.currency.clear();   // every currency
+  filter.all_commodities = true;
   filter.markets_of_all_rows = true;
   filter.skip_bad_rows = true;
-  for (const auto& file : files_) collect_commodities(file, filter.commodities);
   return read(filter);
 }
 

@@ -84,6 +84,10 @@ struct PriceFilter {
   std::vector<std::string> priceflags{"actual"};
   std::string currency;                     ///< the methodology's; another one for a used commodity is an error
   std::unordered_set<std::string> commodities;  ///< lower-case names the baskets use
+  /// Keep the rows of every commodity, whatever `commodities` holds: a table read before any basket is
+  /// known (the Python bindings' summary of a file loaded without a methodology). A row with an empty
+  /// commodity name still names no commodity and is filtered.
+  bool all_commodities = false;
   /// Also register the market of every row of the wanted type and flags, whatever its commodity: a basket
   /// with no market-priced line still takes its areas from the price data.
   bool markets_of_all_rows = false;
