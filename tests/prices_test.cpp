@@ -302,6 +302,48 @@ TEST_CASE("all_commodities keeps the rows of every named commodity whatever the 
   CHECK(table.issues[0].value == "abc");
 }
 
+TEST_CASE("cache_key tells apart exactly the filters that read different tables", "[prices]") {
+  meb::PriceFilter retail;
+  retail.pricetype = "Retail";
+  retail.currency = "XOF";
+  retail.priceflags = {"actual", "aggregate"};
+  retail.commodities = {"millet", "sorghum"};
+  // The reader compares price type, currency and flags ignoring case, and flags in any order.
+  meb::PriceFilter same = retail;
+  same.pricetype = "RETAIL";
+  same.currency = "xof";
+  same.priceflags = {" Aggregate", "ACTUAL"};
+  CHECK(meb::cache_key(same) == meb::cache_key(retail));
+  for (auto change : std::vector<void (*)(meb::PriceFilter&)>{
+           [](meb::PriceFilter& f) { f.pricetype = "Wholesale"; },
+           [](meb::PriceFilter& f) { f.currency = "USD"; },
+           [](meb::PriceFilter& f) { f.priceflags = {"actual"}; },
+           [](meb::PriceFilter& f) { f.commodities.insert("maize"); },
+           [](meb::PriceFilter& f) { f.all_commodities = true; },
+           [](meb::PriceFilter& f) { f.markets_of_all_rows = true; },
+           [](meb::PriceFilter& f) { f.skip_bad_rows = true; }}) {
+    meb::PriceFilter other = retail;
+    change(other);
+    CHECK(meb::cache_key(other) != meb::cache_key(retail));
+  }
+  // Every commodity is kept whatever the list holds.
+  meb::PriceFilter every = retail, every_other = retail;
+  every.all_commodities = every_other.all_commodities = true;
+  every_other.commodities = {"rice"};
+  CHECK(meb::cache_key(every) == meb::cache_key(every_other));
+  // Wide mappings compare by content: two copies at two addresses share a key, a changed column does not.
+  const meb::WideMapping mapping{"today", "market_name", "", "region", "", {{"millet_price", "Millet", "KG"}}};
+  meb::WideMapping copy = mapping, moved = mapping;
+  moved.columns[0].unit = "500 G";
+  meb::PriceFilter wide = retail, wide_copy = retail, wide_moved = retail;
+  wide.wide = &mapping;
+  wide_copy.wide = &copy;
+  wide_moved.wide = &moved;
+  CHECK(meb::cache_key(wide) == meb::cache_key(wide_copy));
+  CHECK(meb::cache_key(wide) != meb::cache_key(wide_moved));
+  CHECK(meb::cache_key(wide) != meb::cache_key(retail));
+}
+
 TEST_CASE("a currency other than the methodology's is an error naming it", "[prices]") {
   const std::string csv = kCurrentHeader +
                           "2020-01-15,Mopti,Mopti,Mopti,Millet,KG,actual,Retail,XOF,250,\n"

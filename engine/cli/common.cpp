@@ -1,6 +1,5 @@
 #include "common.hpp"
 
-#include <algorithm>
 #include <cstdint>
 #include <limits>
 
@@ -68,20 +67,11 @@ meb::InputRecord FileCache::record(const std::string& role, const std::string& p
 }
 
 namespace {
-/// Everything of a filter that decides which quotes are kept, as one text.
+/// The files and what decides which of their quotes are kept: one parse per distinct key.
 std::string filter_key(const std::vector<std::string>& paths, const meb::PriceFilter& filter) {
   std::string key;
   for (const auto& path : paths) key += path + '\x1f';
-  key += '\x1e' + meb::detail::to_lower(filter.pricetype) + '\x1e' + filter.currency + '\x1e';
-  for (const auto& flag : filter.priceflags) key += flag + '\x1f';
-  std::vector<std::string> commodities(filter.commodities.begin(), filter.commodities.end());
-  std::sort(commodities.begin(), commodities.end());
-  for (const auto& commodity : commodities) key += '\x1e' + commodity;
-  key += filter.markets_of_all_rows ? "\x1e" "all-markets" : "\x1e" "basket-markets";
-  key += filter.skip_bad_rows ? "\x1e" "skip" : "\x1e" "strict";
-  // A wide mapping is compared by address: each methodology that has one gets its own parse.
-  key += "\x1e" + std::to_string(reinterpret_cast<std::uintptr_t>(filter.wide));
-  return key;
+  return key + '\x1d' + meb::cache_key(filter);
 }
 }  // namespace
 

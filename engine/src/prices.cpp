@@ -24,6 +24,33 @@ std::string_view to_string(PriceLayout layout) {
   return "unknown";
 }
 
+std::string cache_key(const PriceFilter& filter) {
+  // The ASCII separators (record \x1e, unit \x1f, group \x1d) keep the fields apart: no name holds them.
+  std::string key = detail::to_lower(filter.pricetype) + '\x1e' + detail::to_lower(filter.currency) + '\x1e';
+  // The reader trims and lower-cases the flags and looks each row's up: their order does not matter.
+  std::vector<std::string> flags;
+  for (const auto& flag : filter.priceflags) flags.push_back(detail::to_lower(detail::trim(flag)));
+  std::sort(flags.begin(), flags.end());
+  for (const auto& flag : flags) key += flag + '\x1f';
+  key += '\x1e';
+  if (filter.all_commodities) {
+    key += "every commodity";
+  } else {
+    std::vector<std::string> commodities(filter.commodities.begin(), filter.commodities.end());
+    std::sort(commodities.begin(), commodities.end());
+    for (const auto& commodity : commodities) key += commodity + '\x1f';
+  }
+  key += filter.markets_of_all_rows ? "\x1e" "markets of all rows" : "\x1e" "markets of kept rows";
+  key += filter.skip_bad_rows ? "\x1e" "skip bad rows" : "\x1e" "fail on bad rows";
+  if (filter.wide) {
+    const WideMapping& wide = *filter.wide;
+    key += "\x1e" "wide\x1f" + wide.date + '\x1f' + wide.market + '\x1f' + wide.market_id + '\x1f' + wide.admin1 +
+           '\x1f' + wide.admin2;
+    for (const auto& column : wide.columns) key += '\x1f' + column.column + '\x1d' + column.item + '\x1d' + column.unit;
+  }
+  return key;
+}
+
 namespace {
 
 void lower_into(std::string& out, std::string_view text) {

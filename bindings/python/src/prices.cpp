@@ -1,34 +1,12 @@
 // meb.PriceTable: price files (or in-memory text) kept as bytes and read by the engine's own readers, once
 // per methodology filter. A file loaded once serves every methodology, each reading it as `meb compute`
 // would (its price type, flags, currency and basket commodities), so results equal the CLI's.
-#include <algorithm>
 #include <set>
 
 #include "bindings.hpp"
-#include "meb/csv.hpp"
-#include "meb/error.hpp"
 
 namespace meb::python {
 namespace {
-
-/// Everything of a PriceFilter that changes what is read: tables are cached under it.
-std::string filter_key(const meb::PriceFilter& filter) {
-  std::string key = meb::detail::to_lower(filter.pricetype) + '\x1f' + meb::detail::to_lower(filter.currency) + '\x1f';
-  for (const auto& flag : filter.priceflags) key += meb::detail::to_lower(flag) + '\x1e';
-  key += '\x1f';
-  const std::set<std::string> commodities(filter.commodities.begin(), filter.commodities.end());
-  for (const auto& name : commodities) key += name + '\x1e';
-  key += filter.all_commodities ? "\x1f" "every commodity" : "\x1f" "listed";
-  key += filter.markets_of_all_rows ? "\x1f" "all" : "\x1f" "used";
-  key += filter.skip_bad_rows ? "\x1f" "skip" : "\x1f" "fail";
-  if (filter.wide) {
-    const meb::WideMapping& wide = *filter.wide;
-    key += "\x1fwide\x1e" + wide.date + '\x1e' + wide.market + '\x1e' + wide.market_id + '\x1e' + wide.admin1 + '\x1e' +
-           wide.admin2;
-    for (const auto& column : wide.columns) key += '\x1e' + column.column + '\x1d' + column.item + '\x1d' + column.unit;
-  }
-  return key;
-}
 
 py::dict source_summary(const meb::PriceSource& source) {
   py::dict filtered;
@@ -168,7 +146,7 @@ std::shared_ptr<Prices> load(const std::vector<InputSpec>& inputs, const Methodo
 Prices::Prices(std::vector<InputFile> files, bool skip_bad_rows) : files_(std::move(files)), skip_bad_rows_(skip_bad_rows) {}
 
 std::shared_ptr<const meb::PriceTable> Prices::read(const meb::PriceFilter& filter) const {
-  const std::string key = filter_key(filter);
+  const std::string key = meb::cache_key(filter);
   const std::lock_guard<std::mutex> lock(mutex_);
   const auto found = tables_.find(key);
   if (found != tables_.end()) return found->second;

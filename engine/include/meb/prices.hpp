@@ -95,6 +95,13 @@ struct PriceFilter {
   const WideMapping* wide = nullptr;        ///< for wide exports
 };
 
+/// Everything of a filter that decides which quotes are kept, as one text: two filters with the same key read
+/// the same table from the same files, so a cache of parsed tables (the CLI's FileCache, the Python
+/// PriceTable) is keyed by it. Names compared case-insensitively by the reader (price type, flags, currency)
+/// are lower-cased, the commodities sorted, and the wide mapping taken by content, not by address: a freed
+/// mapping's address can be reused by another one.
+[[nodiscard]] std::string cache_key(const PriceFilter& filter);
+
 /// Every quote kept from every file read, with interned strings.
 struct PriceTable {
   std::vector<Market> markets;
