@@ -363,3 +363,41 @@ TEST_CASE("Sha256 fed in pieces gives the digest of the whole", "[outputs]") {
   pieces.update("bc");
   CHECK(pieces.hex_digest() == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
+
+TEST_CASE("outputs record_input records the size and SHA-256 of the bytes given", "[outputs]") {
+  // FIPS 180-2, appendix B.1: SHA-256("abc").
+  const meb::InputRecord record = meb::record_input("prices", "in-memory.csv", "abc");
+  CHECK(record.role == "prices");
+  CHECK(record.path == "in-memory.csv");
+  CHECK(record.bytes == 3);
+  CHECK(record.sha256 == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST_CASE("outputs nutrition_check takes the table given, else the methodology's, and records it", "[outputs]") {
+  meb::Methodology m = meb::load_methodology(MEB_SOURCE_DIR "/scenarios/sahel-normative.yaml");
+  const std::string table = m.food_composition;
+  REQUIRE_FALSE(table.empty());
+  meb::RunRecord run;
+  const auto report = meb::nutrition_check(m, "", &run);
+  REQUIRE(report.has_value());
+  // 1810.5 kcal per person per day, by hand in nutrition_test.cpp (the shipped sahel-normative basket).
+  CHECK(report->total.kcal == Approx(1810.5));
+  CHECK(report->food_composition == table);
+  REQUIRE(run.inputs.size() == 1);
+  CHECK(run.inputs[0].role == "food_composition");
+  CHECK(run.inputs[0].path == table);
+  CHECK(run.inputs[0].bytes == fs::file_size(table));
+
+  // A table given replaces the methodology's: a missing one is an InputError naming it, nothing recorded.
+  meb::RunRecord failed;
+  CHECK_THROWS_WITH(meb::nutrition_check(m, "no-such-table.csv", &failed),
+                    Contains("cannot open 'no-such-table.csv' for reading"));
+  CHECK(failed.inputs.empty());
+
+  // Neither the methodology nor the caller names a table: not checked, nothing recorded.
+  m.food_composition.clear();
+  meb::RunRecord none;
+  CHECK_FALSE(meb::nutrition_check(m, "", &none).has_value());
+  CHECK(none.inputs.empty());
+  CHECK_FALSE(meb::nutrition_check(m, "", nullptr).has_value());
+}

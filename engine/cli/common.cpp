@@ -27,28 +27,11 @@ po::variables_map parse(const po::options_description& options, const std::vecto
   return values;
 }
 
-meb::InputRecord record_input(const std::string& role, const std::string& path, const std::string& content) {
-  return meb::InputRecord{role, path, content.size(), meb::sha256_hex(content)};
-}
-
-
-/// The nutrition check of the food basket, with the table given by --food-composition, else by the
-/// methodology's nutrition.food_composition; nothing when neither names one. The table is recorded as an
-/// input of `run` when one is given.
+/// meb::nutrition_check with the table given by --food-composition, else the methodology's own, if any.
 std::optional<meb::NutritionReport> nutrition_check(const meb::Methodology& methodology, const po::variables_map& values,
                                                     meb::RunRecord* run) {
-  return nutrition_check(methodology,
-                         values.count("food-composition") ? values["food-composition"].as<std::string>() : "", run);
-}
-
-std::optional<meb::NutritionReport> nutrition_check(const meb::Methodology& methodology,
-                                                    const std::string& food_composition, meb::RunRecord* run) {
-  const std::string path = food_composition.empty() ? methodology.food_composition : food_composition;
-  if (path.empty()) return std::nullopt;
-  const std::string content = meb::read_file(path);
-  const meb::FoodComposition table = meb::parse_food_composition(path, content);
-  if (run) run->inputs.push_back(record_input("food_composition", path, content));
-  return meb::check_nutrition(methodology, table, methodology.nutrition);
+  return meb::nutrition_check(methodology,
+                              values.count("food-composition") ? values["food-composition"].as<std::string>() : "", run);
 }
 
 const std::string& FileCache::content(const std::string& path) {
@@ -175,7 +158,7 @@ MethodologyRun run_methodology(const std::string& methodology_path, const Method
     out.run.survey_households = static_cast<std::size_t>(survey->households());
     out.run.survey_dropped = survey->dropped;
   }
-  out.run.nutrition = nutrition_check(methodology, inputs.food_composition, &out.run);
+  out.run.nutrition = meb::nutrition_check(methodology, inputs.food_composition, &out.run);
   // meb::compute, with the plan kept for a bootstrap.
   out.plan = meb::plan_compute(methodology, *out.prices, areas ? &*areas : nullptr, inputs.from, inputs.to);
   out.result = meb::evaluate_plan(out.plan, methodology, meb::market_values(out.plan.buckets, methodology.prices.statistic),

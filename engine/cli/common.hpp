@@ -44,18 +44,12 @@ constexpr const char* kNoFoodComposition =
 /// "--from" and "--to": a month YYYY-MM. Throws UsageError otherwise.
 meb::Month month_option(const std::string& name, const std::string& text);
 po::variables_map parse(const po::options_description& options, const std::vector<std::string>& arguments);
-meb::InputRecord record_input(const std::string& role, const std::string& path, const std::string& content);
 /// Throws UsageError naming the first option of `names` that is absent.
 void require(const po::variables_map& values, std::initializer_list<const char*> names, const std::string& command);
 
-/// The nutrition check of the food basket, with the table given by --food-composition, else by the
-/// methodology's nutrition.food_composition; nothing when neither names one. The table is recorded as an
-/// input of `run` when one is given.
+/// meb::nutrition_check with the table given by --food-composition, else the methodology's own, if any.
 std::optional<meb::NutritionReport> nutrition_check(const meb::Methodology& methodology, const po::variables_map& values,
                                                     meb::RunRecord* run);
-/// The same with the table's path given directly ("" = the methodology's own, if any).
-std::optional<meb::NutritionReport> nutrition_check(const meb::Methodology& methodology,
-                                                    const std::string& food_composition, meb::RunRecord* run);
 
 /// Every input file read once per command, whatever the number of methodologies that use it; its SHA-256
 /// computed once; and the price files parsed once per price filter (methodologies of the same items, price

@@ -11,6 +11,7 @@
 #include "meb/csv.hpp"
 #include "meb/error.hpp"
 #include "meb/json.hpp"
+#include "meb/sha256.hpp"
 #include "meb/version.hpp"
 
 namespace meb {
@@ -242,6 +243,21 @@ std::string basket_costs_csv(const Methodology& methodology, const ComputeResult
     }
   }
   return out;
+}
+
+InputRecord record_input(const std::string& role, const std::string& path, const std::string& content) {
+  return InputRecord{role, path, content.size(), sha256_hex(content)};
+}
+
+std::optional<NutritionReport> nutrition_check(const Methodology& methodology, const std::string& food_composition,
+                                               RunRecord* run) {
+  const std::string path = food_composition.empty() ? methodology.food_composition : food_composition;
+  if (path.empty()) return std::nullopt;
+  // Read once: the bytes parsed are the bytes hashed.
+  const std::string content = read_file(path);
+  const FoodComposition table = parse_food_composition(path, content);
+  if (run) run->inputs.push_back(record_input("food_composition", path, content));
+  return check_nutrition(methodology, table, methodology.nutrition);
 }
 
 std::string manifest_json(const Methodology& methodology, const PriceTable& prices, const ComputeResult& result,

@@ -5,15 +5,9 @@
 #include "bindings.hpp"
 #include "meb/csv.hpp"
 #include "meb/error.hpp"
-#include "meb/nutrition.hpp"
-#include "meb/sha256.hpp"
 
 namespace meb::python {
 namespace {
-
-meb::InputRecord record_input(const std::string& role, const std::string& path, const std::string& content) {
-  return meb::InputRecord{role, path, content.size(), meb::sha256_hex(content)};
-}
 
 /// The methodology as run: a fixed household size (comparisons) or another wide mapping make a copy.
 MethodologyPtr as_run(MethodologyPtr loaded, const RunOptions& options) {
@@ -25,17 +19,6 @@ MethodologyPtr as_run(MethodologyPtr loaded, const RunOptions& options) {
   }
   if (options.wide_mapping) changed->methodology.prices.wide = meb::load_wide_mapping(*options.wide_mapping);
   return changed;
-}
-
-/// `nutrition.food_composition` or the table given: the manifest's "nutrition" (not checked without one).
-void check_nutrition(Run& run, const RunOptions& options) {
-  const meb::Methodology& methodology = run.methodology->methodology;
-  const std::string path = options.food_composition.empty() ? methodology.food_composition : options.food_composition;
-  if (path.empty()) return;
-  const std::string content = meb::read_file(path);
-  const meb::FoodComposition table = meb::parse_food_composition(path, content);
-  run.record.inputs.push_back(record_input("food_composition", path, content));
-  run.record.nutrition = meb::check_nutrition(methodology, table, methodology.nutrition);
 }
 
 const Run& run_of(const py::object& self) { return self.cast<const Run&>(); }
@@ -111,15 +94,15 @@ RunPtr run_methodology(const Prices& prices, MethodologyPtr methodology, const R
   const meb::Methodology& m = run->methodology->methodology;
   meb::RunRecord& record = run->record;
   record.command_line = options.command_line;
-  record.inputs.push_back(record_input("methodology", m.source_path, run->methodology->yaml));
+  record.inputs.push_back(meb::record_input("methodology", m.source_path, run->methodology->yaml));
   if (options.wide_mapping)
-    record.inputs.push_back(record_input("wide-mapping", *options.wide_mapping, meb::read_file(*options.wide_mapping)));
+    record.inputs.push_back(meb::record_input("wide-mapping", *options.wide_mapping, meb::read_file(*options.wide_mapping)));
   run->prices = prices.table_for(m);
-  for (const auto& file : prices.files()) record.inputs.push_back(record_input("prices", file.path, file.content));
+  for (const auto& file : prices.files()) record.inputs.push_back(meb::record_input("prices", file.path, file.content));
   std::optional<meb::AreaFile> areas;
   if (options.areas) {
     areas = meb::read_area_file(*options.areas);
-    record.inputs.push_back(record_input("areas", *options.areas, meb::read_file(*options.areas)));
+    record.inputs.push_back(meb::record_input("areas", *options.areas, meb::read_file(*options.areas)));
   }
   if (meb::needs_survey(m)) {
     // The CLI's usage error, with the keyword in place of --survey.
@@ -128,11 +111,11 @@ RunPtr run_methodology(const Prices& prices, MethodologyPtr methodology, const R
                                   " costs components from a household survey: give it with survey=FILE");
     const InputFile survey = read_input(*options.survey);
     run->survey = meb::read_survey(survey.path, survey.content, *m.survey);
-    record.inputs.push_back(record_input("survey", survey.path, survey.content));
+    record.inputs.push_back(meb::record_input("survey", survey.path, survey.content));
     record.survey_households = static_cast<std::size_t>(run->survey->households());
     record.survey_dropped = run->survey->dropped;
   }
-  if (options.nutrition) check_nutrition(*run, options);
+  if (options.nutrition) record.nutrition = meb::nutrition_check(m, options.food_composition, &record);
   run->plan = meb::plan_compute(m, *run->prices, areas ? &*areas : nullptr, options.from, options.to);
   run->result = meb::evaluate_plan(run->plan, m, meb::market_values(run->plan.buckets, m.prices.statistic),
                                    run->survey ? &*run->survey : nullptr);

@@ -96,6 +96,16 @@ struct RunRecord {
   std::size_t bootstrap_explicit_cells = 0;
 };
 
+/// The record of an input from the very bytes the engine read (their size and SHA-256).
+[[nodiscard]] InputRecord record_input(const std::string& role, const std::string& path, const std::string& content);
+
+/// The nutrition check of the food basket (manifest key "nutrition") with the food composition table at
+/// `food_composition`, else the methodology's nutrition.food_composition; nothing when neither names one.
+/// The table is recorded as an input of `run` (role food_composition) when `run` is given. Throws InputError
+/// naming the table for an unreadable or bad file.
+[[nodiscard]] std::optional<NutritionReport> nutrition_check(const Methodology& methodology,
+                                                             const std::string& food_composition, RunRecord* run);
+
 [[nodiscard]] std::string manifest_json(const Methodology& methodology, const PriceTable& prices,
                                         const ComputeResult& result, const RunRecord& run);
 
