@@ -826,3 +826,42 @@ TEST_CASE("history runs lists every run with its inputs and the revisions it add
   CHECK(runs[1].revisions[0].first == "mali-test");
   CHECK(runs[1].revisions[0].second == 2);
 }
+
+TEST_CASE("history record_in_force sets a value then keeps it and refuses what cannot be recorded", "[history]") {
+  ScratchDirectory directory("record-in-force");
+  HistoryStore store(directory.file("history.sqlite"));
+  record_in_own_run(store, sample_record(month_of(2020, 3), 56000.0, "march"));  // areas Mopti and Gao
+
+  // The area as typed ("mopti") is recorded as the store spells it.
+  const meb::InForceEntry set = meb::record_in_force(store, "mali-test", "mopti", month_of(2020, 3), 35000.0, "CWG");
+  CHECK(set.area == "Mopti");
+  CHECK(set.value == 35000.0);
+  CHECK(set.kind == "set");
+  CHECK(set.note == "CWG");
+  CHECK(set.effective == month_of(2020, 3));
+  CHECK(store.in_force("mali-test", "Mopti", month_of(2020, 5))->value == 35000.0);
+
+  // Keeping: the value in force in June is March's 35000.
+  const meb::InForceEntry kept = meb::record_in_force(store, "mali-test", "Mopti", month_of(2020, 6), std::nullopt, "");
+  CHECK(kept.value == 35000.0);
+  CHECK(kept.kind == "kept");
+  CHECK(store.in_force("mali-test", "Mopti", month_of(2020, 7))->kind == "kept");
+  CHECK(store.count_rows("in_force") == 2);
+
+  // Refused, and nothing written: nothing in force to keep (before March, or in Gao), an amount that is not
+  // positive, an unknown area.
+  CHECK_THROWS_WITH(meb::record_in_force(store, "mali-test", "Mopti", month_of(2020, 2), std::nullopt, ""),
+                    "--keep: no value is in force for Mopti in 2020-02; set one with --value");
+  CHECK_THROWS_AS(meb::record_in_force(store, "mali-test", "gao", month_of(2020, 6), std::nullopt, ""),
+                  std::invalid_argument);
+  CHECK_THROWS_WITH(meb::record_in_force(store, "mali-test", "Mopti", month_of(2020, 8), -5.0, ""),
+                    "--value expects a positive amount, got '-5'");
+  CHECK_THROWS_WITH(meb::record_in_force(store, "mali-test", "Mopti", month_of(2020, 8), 0.0, ""),
+                    "--value expects a positive amount, got '0'");
+  CHECK_THROWS_WITH(meb::record_in_force(store, "mali-test", "Mopti", month_of(2020, 8), kNaN, ""),
+                    "--value expects a positive amount, got 'NaN'");
+  CHECK_THROWS_WITH(meb::record_in_force(store, "mali-test", "Kidal", month_of(2020, 8), 1000.0, ""),
+                    Catch::Contains("methodology 'mali-test' has no area 'Kidal' (areas: Gao, Mopti)"));
+  CHECK_THROWS_AS(meb::record_in_force(store, "mali-test", "Kidal", month_of(2020, 8), 1000.0, ""), meb::InputError);
+  CHECK(store.count_rows("in_force") == 2);
+}

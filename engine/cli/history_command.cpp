@@ -75,29 +75,23 @@ int set_in_force(const std::vector<std::string>& arguments) {
   require(values, {"db", "methodology", "area", "month"}, "meb history set-in-force");
   const bool keep = values["keep"].as<bool>();
   if (keep == (values.count("value") > 0)) throw UsageError("meb history set-in-force needs either --value AMOUNT or --keep");
+  const meb::Month month = month_option("month", values["month"].as<std::string>());
+  std::optional<double> value;
+  if (!keep) {
+    // The amount as typed goes into the message: checked here, on the text.
+    const std::string text = values["value"].as<std::string>();
+    double amount = 0.0;
+    if (!meb::detail::parse_double(text, amount) || amount <= 0.0)
+      throw UsageError("--value expects a positive amount, got '" + text + "'");
+    value = amount;
+  }
   auto store = open_existing(values);
   meb::InForceEntry entry;
-  entry.methodology_id = values["methodology"].as<std::string>();
-  entry.area = meb::stored_area(store, entry.methodology_id, values["area"].as<std::string>());
-  entry.effective = month_option("month", values["month"].as<std::string>());
-  entry.note = values["note"].as<std::string>();
-  if (keep) {
-    const auto current = store.in_force(entry.methodology_id, entry.area, entry.effective);
-    if (!current)
-      throw UsageError("--keep: no value is in force for " + entry.area + " in " + entry.effective.to_string() +
-                       "; set one with --value");
-    entry.value = current->value;
-    entry.kind = "kept";
-  } else {
-    const std::string text = values["value"].as<std::string>();
-    if (!meb::detail::parse_double(text, entry.value) || entry.value <= 0.0)
-      throw UsageError("--value expects a positive amount, got '" + text + "'");
-    entry.kind = "set";
-  }
-  {
-    meb::HistoryStore::Transaction transaction(store);
-    store.add_in_force(entry);
-    transaction.commit();
+  try {
+    entry = meb::record_in_force(store, values["methodology"].as<std::string>(), values["area"].as<std::string>(), month,
+                                 value, values["note"].as<std::string>());
+  } catch (const std::invalid_argument& error) {
+    throw UsageError(error.what());  // nothing in force to keep: a command line that cannot be run (exit code 2)
   }
   std::cout << entry.methodology_id << ", " << entry.area << ": " << (keep ? "kept " : "in force ")
             << meb::format_number(entry.value) << " from " << entry.effective.to_string()

@@ -703,4 +703,33 @@ void HistoryStore::add_in_force(const InForceEntry& entry) {
   statement.run();
 }
 
+InForceEntry record_in_force(HistoryStore& store, const std::string& methodology_id, const std::string& area,
+                             Month month, std::optional<double> value, const std::string& note) {
+  // Checked before the store is read: a bad amount is wrong whatever the store holds (NaN is not positive).
+  if (value && !(*value > 0.0))
+    throw std::invalid_argument("--value expects a positive amount, got '" +
+                                (std::isnan(*value) ? std::string("NaN") : format_number(*value)) + "'");
+  // The value kept is read under the write lock: no other entry can come between reading and recording it.
+  HistoryStore::Transaction transaction(store);
+  InForceEntry entry;
+  entry.methodology_id = methodology_id;
+  entry.area = stored_area(store, methodology_id, area);
+  entry.effective = month;
+  entry.note = note;
+  if (value) {
+    entry.value = *value;
+    entry.kind = "set";
+  } else {
+    const auto current = store.in_force(methodology_id, entry.area, month);
+    if (!current)
+      throw std::invalid_argument("--keep: no value is in force for " + entry.area + " in " + month.to_string() +
+                                  "; set one with --value");
+    entry.value = current->value;
+    entry.kind = "kept";
+  }
+  store.add_in_force(entry);
+  transaction.commit();
+  return entry;
+}
+
 }  // namespace meb

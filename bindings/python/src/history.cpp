@@ -159,29 +159,9 @@ dict, None, or a table
       .def("set_in_force", [](History& h, const std::string& methodology, const std::string& area, const std::string& month,
                               std::optional<double> value, bool keep, const std::string& note) {
         if (keep == value.has_value()) throw std::invalid_argument("set_in_force needs either value or keep=True");
-        if (value && !(*value > 0.0))
-          throw std::invalid_argument("value expects a positive amount, got " + meb::format_number(*value));
-        meb::InForceEntry entry;
-        entry.methodology_id = methodology;
-        entry.effective = required_month("month", month);
-        entry.note = note;
-        h.with_store([&](meb::HistoryStore& s) {
-          entry.area = meb::stored_area(s, methodology, area);
-          if (keep) {
-            const auto current = s.in_force(methodology, entry.area, entry.effective);
-            if (!current)
-              throw std::invalid_argument("keep: no value is in force for " + entry.area + " in " +
-                                          entry.effective.to_string() + "; set one with value=");
-            entry.value = current->value;
-            entry.kind = "kept";
-          } else {
-            entry.value = *value;
-            entry.kind = "set";
-          }
-          meb::HistoryStore::Transaction transaction(s);
-          s.add_in_force(entry);
-          transaction.commit();
-          return 0;
+        const meb::Month effective = required_month("month", month);
+        const meb::InForceEntry entry = h.with_store([&](meb::HistoryStore& s) {
+          return meb::record_in_force(s, methodology, area, effective, value, note);
         });
         return entry_dict(entry);
       }, py::arg("methodology"), py::arg("area"), py::arg("month"), py::arg("value") = py::none(), py::arg("keep") = false,

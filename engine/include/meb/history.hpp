@@ -267,4 +267,13 @@ class HistoryLock {
 /// The current UTC time as ISO 8601 (recorded_at columns).
 [[nodiscard]] std::string utc_now();
 
+/// `meb history set-in-force`: records `value` as the transfer value in force for an area (spelled as the store
+/// spells it or not: stored_area) from `month` on, of kind "set"; without a value, the value in force in that
+/// month again, of kind "kept" (a deliberate decision to keep it unchanged). Written in one transaction; the
+/// entry is returned as recorded (recorded_at left to the store). Throws std::invalid_argument for a value that
+/// is not a positive amount or nothing in force to keep (the CLI's usage errors, in its words), InputError for
+/// an unknown methodology or area.
+InForceEntry record_in_force(HistoryStore& store, const std::string& methodology_id, const std::string& area,
+                             Month month, std::optional<double> value, const std::string& note);
+
 }  // namespace meb
