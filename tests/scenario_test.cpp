@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <string>
@@ -582,4 +583,59 @@ TEST_CASE("scenario the shipped scenarios load and the lean-season shock raises 
   const meb::Scenario sweep = meb::load_scenario(MEB_SOURCE_DIR "/scenarios/cereal-shock-sweep.yaml");
   CHECK(sweep.point_count() == 11 * 4);
   CHECK(sweep.baseline.id == "sahel-normative-2019");
+}
+
+TEST_CASE("scenario new_commodities names what the own plan prices and the baseline plan does not", "[scenario]") {
+  Fixture fixture;
+  CHECK(meb::new_commodities(fixture.plan, fixture.plan).empty());
+  // Rice priced as imported rice and a bucket added: the baseline reads Millet, Rice and Soap only.
+  const meb::Scenario scenario = fixture.scenario(with_changes(
+      "  - basket: {substitute: {item: Rice, with: Rice (imported)}}\n"
+      "  - basket: {add: {component: soap, item: {item: Bucket, quantity: 1, unit: pcs, per: household/month}}}\n"));
+  const meb::Methodology planning = meb::planning_methodology(scenario);
+  REQUIRE_FALSE(meb::plan_covers(fixture.plan, planning));
+  const meb::PriceTable prices = prices_for(planning, kLongHeader + kPrices);
+  const meb::ComputePlan own = meb::plan_compute(planning, prices, nullptr);
+  std::vector<std::string> added = meb::new_commodities(fixture.plan, own);
+  std::sort(added.begin(), added.end());
+  CHECK(added == std::vector<std::string>{"Bucket", "Rice (imported)"});
+}
+
+TEST_CASE("scenario bootstrap_point equals the baseline bootstrap scaled by a shock and converted by a currency",
+          "[scenario]") {
+  Fixture fixture;
+  meb::BootstrapSettings settings;
+  settings.replicates = 60;
+  settings.seed = 11;
+  settings.threads = 1;
+  // The baseline's replicates, unrounded (a converted transfer is rounded after conversion only).
+  meb::Methodology unrounded = fixture.baseline;
+  unrounded.transfer.rounding.reset();
+  const meb::BootstrapResult base = meb::bootstrap(fixture.plan, unrounded, settings, {});
+  // Point 1 of the sweep multiplies every price by 1.1 and pays in USD at 0.002, rounded up to 1 USD: each
+  // replicate's cost is linear in the market values, so each percentile is the baseline's × 1.1 × 0.002
+  // (type 7 interpolation commutes with a positive scale); the transfer is ceil(unrounded × 1.1 × 0.002).
+  const meb::Scenario scenario = fixture.scenario(with_changes(
+      "  - shock: {multiply: 1.0}\n  - currency: {to: USD, rate: 0.002, round: {step: 1, mode: up}}\n",
+      "sweep:\n  parameters:\n    - {path: 'changes[0].shock.multiply', values: [1.0, 1.1]}\n"));
+  const meb::BootstrapResult point = meb::bootstrap_point(scenario, 1, fixture.plan, settings);
+  REQUIRE(base.rows == fixture.plan.rows.size());
+  REQUIRE(base.rows > 0);
+  REQUIRE(point.rows == base.rows);
+  REQUIRE(point.smeb.size() == base.smeb.size());
+  const double factor = 1.1 * 0.002;
+  for (std::size_t i = 0; i < base.smeb.size(); ++i) {
+    INFO("cell " << i);
+    CHECK(point.smeb[i] == Approx(base.smeb[i] * factor).epsilon(1e-12));
+    CHECK(point.meb[i] == Approx(base.meb[i] * factor).epsilon(1e-12));
+    // Rounded up to a whole dollar: the next whole number at or above the converted value.
+    const double converted = base.transfer[i] * factor;
+    CHECK(point.transfer[i] == std::round(point.transfer[i]));
+    CHECK(point.transfer[i] >= converted - 1e-9);
+    CHECK(point.transfer[i] < converted + 1.0);
+  }
+  // Point 0 (no shock) in the baseline's currency would be the baseline's own bootstrap: with the currency
+  // change, its values are the baseline's × 0.002.
+  const meb::BootstrapResult first = meb::bootstrap_point(scenario, 0, fixture.plan, settings);
+  for (std::size_t i = 0; i < base.meb.size(); ++i) CHECK(first.meb[i] == Approx(base.meb[i] * 0.002).epsilon(1e-12));
 }

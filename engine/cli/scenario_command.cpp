@@ -2,7 +2,6 @@
 // Each baseline methodology is read, planned and computed once whatever the number of scenarios on it;
 // a scenario is planned on its own only when its basket names a commodity the baseline does not price.
 #include <chrono>
-#include <cmath>
 #include <iostream>
 #include <memory>
 
@@ -147,11 +146,7 @@ int run_scenario(const std::vector<std::string>& arguments, const std::vector<st
       const meb::PriceTable prices = read_prices_for(planning, values, files);
       run.own_plan = std::make_unique<meb::ComputePlan>(
           meb::plan_compute(planning, prices, areas ? &*areas : nullptr, from, to));
-      for (const auto& series : run.own_plan->series) {
-        bool known = false;
-        for (const auto& have : baselines[index]->plan.series) known = known || have.match_names == series.match_names;
-        if (!known) run.new_commodities.push_back(series.name);
-      }
+      run.new_commodities = meb::new_commodities(baselines[index]->plan, *run.own_plan);
     }
     runs.push_back(std::move(run));
   }
@@ -164,33 +159,9 @@ int run_scenario(const std::vector<std::string>& arguments, const std::vector<st
     scenario_options.survey = baseline.survey ? &*baseline.survey : nullptr;
     run.result = meb::evaluate_scenario(run.scenario, plan, scenario_options);
     if (!bootstrap) continue;
-    // Each point's bootstrap: its methodology, and its price changes as a map of the resampled market values.
     run.bootstrap.reserve(run.result.points);
-    for (std::size_t p = 0; p < run.result.points; ++p) {
-      const std::vector<meb::Change> changes = run.scenario.changes_at(p);
-      meb::Methodology methodology = meb::apply_changes(run.scenario.baseline, changes);
-      const meb::CurrencyChange* currency = nullptr;
-      for (const auto& change : changes)
-        if (const auto* c = std::get_if<meb::CurrencyChange>(&change.spec)) currency = c;
-      // Converted values are rounded after conversion: the replicates' transfer is taken unrounded.
-      if (currency) methodology.transfer.rounding.reset();
-      std::vector<double> scale, shift;
-      meb::price_change_maps(run.scenario, changes, plan, scale, shift);
-      meb::BootstrapInputs bootstrap_inputs;
-      bootstrap_inputs.survey = scenario_options.survey;
-      bootstrap_inputs.market_scale = &scale;
-      bootstrap_inputs.market_shift = &shift;
-      meb::BootstrapResult draws = meb::bootstrap(plan, methodology, *bootstrap, bootstrap_inputs);
-      if (currency) {
-        for (double& value : draws.smeb) value *= currency->rate;
-        for (double& value : draws.meb) value *= currency->rate;
-        for (double& value : draws.transfer) {
-          value *= currency->rate;
-          if (currency->rounding && !std::isnan(value)) value = meb::round_to_step(value, *currency->rounding);
-        }
-      }
-      run.bootstrap.push_back(std::move(draws));
-    }
+    for (std::size_t p = 0; p < run.result.points; ++p)
+      run.bootstrap.push_back(meb::bootstrap_point(run.scenario, p, plan, *bootstrap, scenario_options.survey));
   }
 
   std::vector<meb::ScenarioReport> reports;

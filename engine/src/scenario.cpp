@@ -1490,6 +1490,40 @@ ScenarioResult evaluate_scenario(const Scenario& scenario, const ComputePlan& pl
   return evaluator.run();
 }
 
+std::vector<std::string> new_commodities(const ComputePlan& baseline, const ComputePlan& own) {
+  std::vector<std::string> names;
+  for (const auto& series : own.series) {
+    const bool known = std::any_of(baseline.series.begin(), baseline.series.end(),
+                                   [&](const SeriesSpec& have) { return have.match_names == series.match_names; });
+    if (!known) names.push_back(series.name);
+  }
+  return names;
+}
+
+BootstrapResult bootstrap_point(const Scenario& scenario, std::size_t point, const ComputePlan& plan,
+                                const BootstrapSettings& settings, const Survey* survey) {
+  const std::vector<Change> changes = scenario.changes_at(point);
+  Methodology methodology = apply_changes(scenario.baseline, changes);
+  const CurrencyChange* currency = currency_of(changes);
+  // Converted values are rounded after conversion: the replicates' transfer is taken unrounded.
+  if (currency) methodology.transfer.rounding.reset();
+  std::vector<double> scale, shift;
+  price_change_maps(scenario, changes, plan, scale, shift);
+  BootstrapInputs inputs;
+  inputs.survey = survey;
+  inputs.market_scale = &scale;
+  inputs.market_shift = &shift;
+  BootstrapResult draws = bootstrap(plan, methodology, settings, inputs);
+  if (!currency) return draws;
+  for (std::vector<double>* values : {&draws.smeb, &draws.meb})
+    for (double& value : *values) value *= currency->rate;
+  for (double& value : draws.transfer) {
+    value *= currency->rate;
+    if (currency->rounding && !std::isnan(value)) value = round_to_step(value, *currency->rounding);
+  }
+  return draws;
+}
+
 namespace {
 
 

@@ -4,8 +4,6 @@
 // own only when its basket names a commodity the baseline does not price, and with a bootstrap, each point's
 // percentiles from its own methodology and price maps.
 #include <algorithm>
-#include <cmath>
-#include <variant>
 
 #include "bindings.hpp"
 #include "meb/areas.hpp"
@@ -58,33 +56,6 @@ RunPtr baseline_for(const std::string& baseline_path, const std::string& scenari
   return baselines.back();
 }
 
-/// A point's bootstrap: its methodology, and its price changes as a map of the resampled market values.
-/// With a currency change the replicates' transfer is taken unrounded, converted, then rounded by the
-/// change's own rule (docs/scenarios.md).
-meb::BootstrapResult point_bootstrap(const ScenarioRun& run, std::size_t point, const meb::BootstrapSettings& settings) {
-  const std::vector<meb::Change> changes = run.scenario.changes_at(point);
-  meb::Methodology methodology = meb::apply_changes(run.scenario.baseline, changes);
-  const meb::CurrencyChange* currency = nullptr;
-  for (const auto& change : changes)
-    if (const auto* found = std::get_if<meb::CurrencyChange>(&change.spec)) currency = found;
-  if (currency) methodology.transfer.rounding.reset();
-  std::vector<double> scale, shift;
-  meb::price_change_maps(run.scenario, changes, run.plan(), scale, shift);
-  meb::BootstrapInputs inputs;
-  inputs.survey = run.baseline->survey ? &*run.baseline->survey : nullptr;
-  inputs.market_scale = &scale;
-  inputs.market_shift = &shift;
-  meb::BootstrapResult draws = meb::bootstrap(run.plan(), methodology, settings, inputs);
-  if (!currency) return draws;
-  for (std::vector<double>* values : {&draws.smeb, &draws.meb})
-    for (double& value : *values) value *= currency->rate;
-  for (double& value : draws.transfer) {
-    value *= currency->rate;
-    if (currency->rounding && !std::isnan(value)) value = meb::round_to_step(value, *currency->rounding);
-  }
-  return draws;
-}
-
 std::shared_ptr<ScenarioSet> run_scenarios(const std::vector<InputSpec>& files, const Prices& prices, RunOptions options,
                                            const std::optional<meb::BootstrapSettings>& bootstrap, unsigned threads) {
   if (files.empty()) throw std::invalid_argument("meb.scenario needs at least one scenario file");
@@ -106,11 +77,7 @@ std::shared_ptr<ScenarioSet> run_scenarios(const std::vector<InputSpec>& files, 
       const auto table = prices.table_for(planning);
       run->own_plan = std::make_unique<meb::ComputePlan>(
           meb::plan_compute(planning, *table, areas ? &*areas : nullptr, options.from, options.to));
-      for (const auto& series : run->own_plan->series) {
-        bool known = false;
-        for (const auto& have : run->baseline->plan.series) known = known || have.match_names == series.match_names;
-        if (!known) run->new_commodities.push_back(series.name);
-      }
+      run->new_commodities = meb::new_commodities(run->baseline->plan, *run->own_plan);
     }
     set->runs.push_back(run);
   }
@@ -121,7 +88,8 @@ std::shared_ptr<ScenarioSet> run_scenarios(const std::vector<InputSpec>& files, 
     scenario_options.survey = run->baseline->survey ? &*run->baseline->survey : nullptr;
     run->result = meb::evaluate_scenario(run->scenario, run->plan(), scenario_options);
     if (bootstrap)
-      for (std::size_t p = 0; p < run->result.points; ++p) run->bootstrap.push_back(point_bootstrap(*run, p, *bootstrap));
+      for (std::size_t p = 0; p < run->result.points; ++p)
+        run->bootstrap.push_back(meb::bootstrap_point(run->scenario, p, run->plan(), *bootstrap, scenario_options.survey));
     reports.push_back({&run->scenario, &run->result, &run->baseline->result, bootstrap ? &run->bootstrap : nullptr});
   }
   set->csv = meb::scenarios_csv(reports);

@@ -209,6 +209,11 @@ void apply_price_changes(const Scenario& scenario, const std::vector<Change>& ch
 void price_change_maps(const Scenario& scenario, const std::vector<Change>& changes, const ComputePlan& plan,
                        std::vector<double>& scale, std::vector<double>& shift);
 
+/// The names of the series a scenario's own plan (built with planning_methodology() when plan_covers() is
+/// false) prices that the baseline's plan does not, in the own plan's order: the commodities a substitution or
+/// an added item brings in.
+[[nodiscard]] std::vector<std::string> new_commodities(const ComputePlan& baseline, const ComputePlan& own);
+
 struct ScenarioOptions {
   unsigned threads = 0;           ///< 0: every core
   bool full_evaluation = false;   ///< evaluate_plan for every point (the reference the fast path is tested against)
@@ -238,6 +243,14 @@ struct ScenarioResult {
 /// basket quantities only re-cost. Throws ScenarioError for an unknown area.
 [[nodiscard]] ScenarioResult evaluate_scenario(const Scenario& scenario, const ComputePlan& plan,
                                                const ScenarioOptions& options = {});
+
+/// The bootstrap of one sweep point (`meb scenario --bootstrap N`, docs/uncertainty.md): the point's
+/// methodology (apply_changes), its price changes as a map of the resampled market values (price_change_maps),
+/// over `plan` (the one the scenario was evaluated on). With a currency change, SMEB and MEB are converted and
+/// the transfer value is taken unrounded, converted, then rounded by the change's own rule, as evaluate_scenario
+/// does for the point estimate (docs/scenarios.md).
+[[nodiscard]] BootstrapResult bootstrap_point(const Scenario& scenario, std::size_t point, const ComputePlan& plan,
+                                              const BootstrapSettings& settings, const Survey* survey = nullptr);
 
 /// A scenario evaluated, with its baseline computed on the same inputs.
 struct ScenarioReport {
