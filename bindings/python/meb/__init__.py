@@ -90,14 +90,15 @@ def _price_sources(source: Any) -> list[tuple[str, str | None]]:
     return [_inputs.file_spec(source)]
 
 
-def load_prices(source: Any, methodology: Any = None, skip_bad_rows: bool = False) -> PriceTable:
+def load_prices(source: Any, methodology: Any = None, skip_bad_rows: bool = False,
+                wide_mapping: Any = None) -> PriceTable:
     """Read price files (or a table in memory) into a :class:`PriceTable`.
 
     Parameters
     ----------
     source : str, os.PathLike, pandas.DataFrame, mapping of columns, or a list of them
         Price files in any layout the engine reads (WFP/HDX current or old, long CSV, a wide export with
-        the methodology's ``prices.wide``), or a DataFrame with such columns, e.g. the long layout
+        the methodology's ``prices.wide`` or ``wide_mapping``), or a DataFrame with such columns, e.g. the long layout
         ``date, market, admin1, admin2, commodity, unit, pricetype, currency, price``. A DataFrame is
         written as CSV in memory and read by the same reader under the name ``<DataFrame>``.
     methodology : Methodology, str, os.PathLike or dict, optional
@@ -107,6 +108,8 @@ def load_prices(source: Any, methodology: Any = None, skip_bad_rows: bool = Fals
         :func:`compute` always reads the kept bytes again with its own methodology's filter.
     skip_bad_rows : bool, optional
         Skip bad rows of used commodities, counting and listing them (``--skip-bad-rows``).
+    wide_mapping : str or os.PathLike, optional
+        A YAML mapping for a wide export, replacing the methodology's ``prices.wide`` (``--wide-mapping``).
 
     Returns
     -------
@@ -116,9 +119,11 @@ def load_prices(source: Any, methodology: Any = None, skip_bad_rows: bool = Fals
     ------
     InputError
         A file cannot be read, its layout is not recognised, or (with a methodology) a bad row.
+    MethodologyError
+        The wide mapping does not validate.
     """
     chosen = None if methodology is None else _methodology(methodology)
-    return _meb._load_prices(_price_sources(source), chosen, skip_bad_rows)
+    return _meb._load_prices(_price_sources(source), chosen, skip_bad_rows, _optional_path(wide_mapping))
 
 
 def prices_from_matrix(matrix: Any, areas: Sequence[str], items: Sequence[str], month: Any, currency: str,
@@ -156,12 +161,14 @@ def prices_from_matrix(matrix: Any, areas: Sequence[str], items: Sequence[str], 
     return _meb._load_prices([("<matrix>", text)], chosen, False)
 
 
-def _prices_for(prices: Any, methodology: Methodology | None, skip_bad_rows: bool) -> PriceTable:
+def _prices_for(prices: Any, methodology: Methodology | None, skip_bad_rows: bool,
+                wide_mapping: Any = None) -> PriceTable:
     if isinstance(prices, PriceTable):
         if skip_bad_rows and not prices.skip_bad_rows:
             raise ValueError("skip_bad_rows=True needs prices loaded with load_prices(..., skip_bad_rows=True)")
         return prices
-    return load_prices(prices, methodology, skip_bad_rows)
+    # Read through the wide mapping the computation will use, or a wide export fails before it applies.
+    return load_prices(prices, methodology, skip_bad_rows, wide_mapping)
 
 
 def _options(function: str, areas: Any = None, survey: Any = None, wide_mapping: Any = None,
@@ -232,7 +239,7 @@ def compute(prices: Any, methodology: Any, *, areas: Any = None, survey: Any = N
     """
     options = _options("compute", areas, survey, wide_mapping, food_composition, from_month, to_month, household_size)
     chosen = _methodology(methodology)
-    table = _prices_for(prices, chosen, skip_bad_rows)
+    table = _prices_for(prices, chosen, skip_bad_rows, wide_mapping)
     return _meb._compute(table, chosen, options, bootstrap, seed, [float(p) for p in percentiles], threads)
 
 
@@ -295,7 +302,7 @@ def compare(prices: Any, methodologies: Sequence[Any], *, reference: str | None 
     chosen = [_methodology(m) for m in methodologies]
     if len(chosen) < 2:
         raise ValueError("meb.compare needs at least two methodologies")
-    table = _prices_for(prices, chosen[0], skip_bad_rows)
+    table = _prices_for(prices, chosen[0], skip_bad_rows, wide_mapping)
     return _meb._compare(table, chosen, reference, options)
 
 
@@ -328,7 +335,7 @@ def scenario(scenarios: Any, prices: Any, *, areas: Any = None, survey: Any = No
     options = _options("scenario", areas, survey, wide_mapping, None, from_month, to_month)
     files = [scenarios] if isinstance(scenarios, (str, os.PathLike)) else list(scenarios)
     specs = [(os.fspath(f), None) for f in files]
-    table = _prices_for(prices, None, skip_bad_rows)
+    table = _prices_for(prices, None, skip_bad_rows, wide_mapping)
     return _meb._scenario(specs, table, options, bootstrap, seed, [float(p) for p in percentiles], threads)
 
 

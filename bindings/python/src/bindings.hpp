@@ -82,7 +82,8 @@ class Prices {
   /// Every commodity, price type and currency (price flag "actual", as the engine's default): the summary
   /// of a table loaded without a methodology. Bad rows are skipped and listed, never an error: no
   /// commodity is in use yet, and `meb compute` only fails on bad rows of the commodities its basket uses.
-  [[nodiscard]] std::shared_ptr<const meb::PriceTable> permissive_table() const;
+  /// `wide` (may be null) names the columns of a wide export.
+  [[nodiscard]] std::shared_ptr<const meb::PriceTable> permissive_table(const meb::WideMapping* wide = nullptr) const;
 
   /// The table `summary()` describes: the one read at load (a methodology's, or the permissive one).
   std::shared_ptr<const meb::PriceTable> loaded;

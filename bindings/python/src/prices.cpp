@@ -126,7 +126,7 @@ py::object issues_table(const Prices& prices) {
 }
 
 std::shared_ptr<Prices> load(const std::vector<InputSpec>& inputs, const MethodologyPtr& methodology,
-                             bool skip_bad_rows) {
+                             bool skip_bad_rows, const std::optional<std::string>& wide_mapping) {
   if (inputs.empty()) throw std::invalid_argument("load_prices needs at least one price file");
   std::shared_ptr<Prices> prices;
   {
@@ -135,7 +135,19 @@ std::shared_ptr<Prices> load(const std::vector<InputSpec>& inputs, const Methodo
     files.reserve(inputs.size());
     for (const auto& input : inputs) files.push_back(read_input(input));
     prices = std::make_shared<Prices>(std::move(files), skip_bad_rows);
-    prices->loaded = methodology ? prices->table_for(methodology->methodology) : prices->permissive_table();
+    // A wide mapping replaces the methodology's prices.wide, as `meb compute --wide-mapping` does: a wide export
+    // is read through it from the start, not only once compute() applies it.
+    std::optional<meb::WideMapping> wide;
+    if (wide_mapping) wide = meb::load_wide_mapping(*wide_mapping);
+    if (!methodology) {
+      prices->loaded = prices->permissive_table(wide ? &*wide : nullptr);
+    } else if (wide) {
+      meb::Methodology remapped = methodology->methodology;
+      remapped.prices.wide = std::move(wide);
+      prices->loaded = prices->table_for(remapped);
+    } else {
+      prices->loaded = prices->table_for(methodology->methodology);
+    }
   }
   prices->loaded_for = methodology;
   return prices;
@@ -160,13 +172,14 @@ std::shared_ptr<const meb::PriceTable> Prices::table_for(const meb::Methodology&
   return read(meb::make_price_filter(methodology, skip_bad_rows_));
 }
 
-std::shared_ptr<const meb::PriceTable> Prices::permissive_table() const {
+std::shared_ptr<const meb::PriceTable> Prices::permissive_table(const meb::WideMapping* wide) const {
   meb::PriceFilter filter;
   filter.pricetype.clear();  // every price type
   filter.currency.clear();   // every currency
   filter.all_commodities = true;
   filter.markets_of_all_rows = true;
   filter.skip_bad_rows = true;
+  filter.wide = wide;  // cached under the mapping's content, not its address: the table may outlive it
   return read(filter);
 }
 
@@ -216,7 +229,7 @@ The rows set aside as bad (file, line, commodity, reason, value), as ``manifest.
       });
 
   m.def("_load_prices", &load, py::arg("inputs"), py::arg("methodology"), py::arg("skip_bad_rows"),
-        "Reads (path, text-or-None) inputs into a PriceTable; see meb.load_prices.");
+        py::arg("wide_mapping") = py::none(), "Reads (path, text-or-None) inputs into a PriceTable; see meb.load_prices.");
 }
 
 }  // namespace meb::python

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import meb
-from conftest import (BFA_PRICES, MALI_PRICES, MALI_SURVEY, assert_table_equals_csv, read_rows, run_meb_ok,
+from conftest import (BFA_PRICES, MALI_PRICES, MALI_SURVEY, SOURCE, assert_table_equals_csv, read_rows, run_meb_ok,
                       scenario_file)
 
 # (methodology, price file, survey, from, to): both countries, the four families of method.
@@ -154,3 +154,41 @@ def test_price_table_summary_for_a_methodology_is_what_the_cli_reads(tmp_path):
     assert len(quotes) == len(kept) == cli["rows_used"]
     assert math.isclose(quotes["price"].sum(), kept["price"].astype(float).sum(), rel_tol=1e-12)
     assert sorted(quotes["market_id"].unique()) == sorted(kept["mktid"].unique())
+
+
+# A KoBo/JMMI wide export, its methodology and the mapping that names its columns (tests/cli/test_cli_wide_mapping.py).
+KOBO_WIDE, KOBO_METHODOLOGY, KOBO_MAPPING = (str(SOURCE / "tests" / "data" / "prices" / name)
+                                             for name in ("kobo_wide.csv", "kobo_methodology.yaml", "kobo_mapping.yaml"))
+
+
+def test_a_wide_export_given_by_path_is_read_through_wide_mapping_as_the_cli_reads_it(tmp_path):
+    out = tmp_path / "cli"
+    run_meb_ok("compute", "--methodology", KOBO_METHODOLOGY, "--prices", KOBO_WIDE, "--wide-mapping", KOBO_MAPPING,
+               "--out", out, "--quiet")
+    result = meb.compute(KOBO_WIDE, KOBO_METHODOLOGY, wide_mapping=KOBO_MAPPING)
+    assert_table_equals_csv(result.transfer_values, out / "transfer_values.csv")
+    assert_table_equals_csv(result.basket_costs, out / "basket_costs.csv")
+    cli = json.loads((out / "manifest.json").read_text())
+    assert result.manifest["inputs"] == cli["inputs"]
+    assert [i["role"] for i in cli["inputs"]] == ["methodology", "wide-mapping", "prices"]
+    # By hand (tests/cli/test_cli_wide_mapping.py): admin1 Mopti = 6 x 250 + 3 x 225 + 0.9 x 1200 / 0.92.
+    rows = result.rows
+    mopti = [i for i in range(len(result)) if rows["area_level"][i] == "admin1" and rows["area"][i] == "Mopti"]
+    assert len(mopti) == 1
+    assert result.smeb[mopti[0]] == pytest.approx(6 * 250 + 3 * 225 + 0.9 * 1200 / 0.92, abs=1e-9)
+    # Loaded first, with or without the methodology, then computed: the same tables.
+    for table in (meb.load_prices(KOBO_WIDE, wide_mapping=KOBO_MAPPING),
+                  meb.load_prices(KOBO_WIDE, KOBO_METHODOLOGY, wide_mapping=KOBO_MAPPING)):
+        again = meb.compute(table, KOBO_METHODOLOGY, wide_mapping=KOBO_MAPPING)
+        assert_table_equals_csv(again.transfer_values, out / "transfer_values.csv")
+
+
+def test_a_wide_export_loaded_without_a_methodology_reads_every_mapped_column():
+    summary = meb.load_prices(KOBO_WIDE, wide_mapping=KOBO_MAPPING).summary()
+    assert summary["files"][0]["layout"] == "wide-survey"
+    # Mopti: millet 250, sorghum 110, soap 150 (no oil); Djenne: sorghum 115, oil 1200 (no millet), soap 'abc'
+    # skipped as a bad row: 5 quotes, 2 empty cells.
+    assert summary["items"] == {"Millet": 1, "Sorghum": 2, "Soap": 1, "Oil (vegetable)": 1}
+    assert summary["observations"] == 5
+    assert summary["rows_skipped"] == 1
+    assert summary["files"][0]["rows_filtered"]["empty_price_cell"] == 2
