@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <charconv>
+#include <cstring>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -165,4 +168,151 @@ TEST_CASE("read_file names a file it cannot open", "[csv]") {
   const std::string path = std::string(MEB_TEST_DATA_DIR) + "/prices/no-such-file.csv";
   REQUIRE_THROWS_AS(meb::read_file(path), meb::InputError);
   REQUIRE_THROWS_WITH(meb::read_file(path), Catch::Contains(path));
+}
+
+namespace {
+// The byte-by-byte reader the windowed one replaced, kept as the reference: every record, its line, the
+// position after it, and the error, if any, of a buffer.
+struct Reading {
+  std::vector<Record> records;
+  std::vector<std::size_t> positions;
+  std::string error;
+};
+
+Reading reference_reading(std::string_view buffer) {
+  Reading out;
+  std::size_t pos = 0, line = 1;
+  const std::size_t size = buffer.size();
+  while (true) {
+    while (pos < size && (buffer[pos] == '\n' || buffer[pos] == '\r')) {
+      if (buffer[pos] == '\n') ++line;
+      ++pos;
+    }
+    if (pos >= size) return out;
+    Record record{line, {}};
+    bool more = true;
+    while (more) {
+      if (pos < size && buffer[pos] == '"') {
+        std::string text;
+        ++pos;
+        while (true) {
+          if (pos >= size) {
+            out.error = "line " + std::to_string(record.line) + ": unterminated quoted field";
+            return out;
+          }
+          if (buffer[pos] == '"') {
+            if (pos + 1 < size && buffer[pos + 1] == '"') {
+              text.push_back('"');
+              pos += 2;
+              continue;
+            }
+            ++pos;
+            break;
+          }
+          if (buffer[pos] == '\n') ++line;
+          text.push_back(buffer[pos++]);
+        }
+        while (pos < size && buffer[pos] != ',' && buffer[pos] != '\n') ++pos;
+        record.fields.push_back(text);
+      } else {
+        const std::size_t start = pos;
+        while (pos < size && buffer[pos] != ',' && buffer[pos] != '\n') ++pos;
+        std::size_t end = pos;
+        if (end > start && buffer[end - 1] == '\r') --end;
+        record.fields.emplace_back(buffer.substr(start, end - start));
+      }
+      if (pos >= size) break;
+      if (buffer[pos] == ',') {
+        ++pos;
+        continue;
+      }
+      ++pos;
+      ++line;
+      more = false;
+    }
+    out.records.push_back(record);
+    out.positions.push_back(pos);
+  }
+}
+
+Reading windowed_reading(std::string_view buffer) {
+  Reading out;
+  CsvReader reader(buffer, 0, 1);
+  std::vector<std::string_view> fields;
+  try {
+    while (reader.next(fields)) {
+      out.records.push_back({reader.line(), std::vector<std::string>(fields.begin(), fields.end())});
+      out.positions.push_back(reader.position());
+    }
+  } catch (const meb::InputError& error) {
+    out.error = error.what();
+  }
+  return out;
+}
+}  // namespace
+
+TEST_CASE("the windowed reader reads random buffers as the byte-by-byte reader does", "[csv]") {
+  // Buffers of 0 to 400 bytes (up to seven 64-byte windows) over an alphabet dense in delimiters, quotes and
+  // CRs; long runs without a delimiter make whole windows empty. Seeded: the same buffers on every run.
+  std::mt19937 random(20261129);
+  const std::string alphabet = "ab ,,\n\n\r\"\"x";
+  std::size_t with_quotes = 0, with_errors = 0, records = 0;
+  for (int round = 0; round < 20000; ++round) {
+    const std::size_t size = std::uniform_int_distribution<std::size_t>(0, 400)(random);
+    const bool sparse = round % 4 == 0;  // mostly letters: fields longer than a window
+    std::string buffer(size, 'a');
+    for (char& c : buffer)
+      c = sparse && random() % 50 != 0 ? 'z' : alphabet[random() % alphabet.size()];
+    const Reading expected = reference_reading(buffer);
+    const Reading actual = windowed_reading(buffer);
+    INFO("buffer: " << buffer);
+    REQUIRE(actual.records.size() == expected.records.size());
+    for (std::size_t i = 0; i < expected.records.size(); ++i) {
+      REQUIRE(actual.records[i].line == expected.records[i].line);
+      REQUIRE(actual.records[i].fields == expected.records[i].fields);
+    }
+    REQUIRE(actual.positions == expected.positions);
+    REQUIRE(actual.error == expected.error);
+    with_quotes += buffer.find('"') != std::string::npos;
+    with_errors += !expected.error.empty();
+    records += expected.records.size();
+  }
+  // The rounds did exercise quoting, errors and many records.
+  CHECK(with_quotes > 10000);
+  CHECK(with_errors > 1000);
+  CHECK(records > 100000);
+}
+
+TEST_CASE("parse_double gives from_chars's double, bit for bit, on random decimals", "[csv]") {
+  // parse_double reads plain decimals of up to 15 digits itself (one exact division); from_chars is the
+  // independent reference. Seeded buffers of 1 to 17 digits with 0 to 16 decimals, signs and leading zeros.
+  std::mt19937_64 random(7);
+  std::size_t compared = 0;
+  for (int round = 0; round < 200000; ++round) {
+    const int digits = 1 + static_cast<int>(random() % 17);
+    const int decimals = static_cast<int>(random() % (digits + 1));
+    std::string text = random() % 8 == 0 ? "-" : "";
+    for (int d = 0; d < digits; ++d) {
+      if (d == digits - decimals && decimals > 0) text += d == 0 ? "0." : ".";
+      text += static_cast<char>('0' + random() % 10);
+    }
+    double expected = 0.0, actual = 0.0;
+    const auto result = std::from_chars(text.data(), text.data() + text.size(), expected);
+    REQUIRE(result.ec == std::errc());
+    REQUIRE(result.ptr == text.data() + text.size());
+    INFO(text);
+    REQUIRE(meb::detail::parse_double(text, actual));
+    REQUIRE(std::memcmp(&actual, &expected, sizeof actual) == 0);
+    ++compared;
+  }
+  CHECK(compared == 200000);
+  // Forms the fast path leaves to from_chars.
+  double value = 0.0;
+  CHECK(meb::detail::parse_double("5.", value));
+  CHECK(value == 5.0);
+  CHECK(meb::detail::parse_double("1234567890123456789", value));
+  CHECK(value == 1234567890123456789.0);
+  CHECK_FALSE(meb::detail::parse_double("-", value));
+  CHECK_FALSE(meb::detail::parse_double("1.2.3", value));
+  CHECK_FALSE(meb::detail::parse_double(".", value));
 }

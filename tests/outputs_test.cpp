@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -400,4 +401,23 @@ TEST_CASE("outputs nutrition_check takes the table given, else the methodology's
   CHECK_FALSE(meb::nutrition_check(m, "", &none).has_value());
   CHECK(none.inputs.empty());
   CHECK_FALSE(meb::nutrition_check(m, "", nullptr).has_value());
+}
+
+TEST_CASE("outputs basket_costs formatted in blocks on two cores is byte for byte the one-pass file", "[outputs]") {
+  // The shipped BFA file under the Sahel basket: every area and month of its history.
+  const meb::Methodology methodology = meb::load_methodology(MEB_SOURCE_DIR "/scenarios/sahel-normative.yaml");
+  meb::PriceTable prices;
+  meb::read_price_file(MEB_SOURCE_DIR "/data/bfa/wfp_food_prices_bfa_hdx_2020-08.csv",
+                       meb::make_price_filter(methodology, false), prices);
+  const meb::ComputeResult result = meb::compute(methodology, prices, nullptr, std::nullopt, std::nullopt, nullptr);
+  REQUIRE(result.rows.size() > 1000);
+  const std::string one_pass = meb::detail::basket_costs_csv(methodology, result, 1);
+  // One line per area-month and basket line, after the header.
+  CHECK(static_cast<std::size_t>(std::count(one_pass.begin(), one_pass.end(), '\n')) ==
+        1 + result.rows.size() * result.lines.size());
+  for (const std::size_t blocks : {2, 3, 16, 17}) {
+    INFO(blocks << " blocks");
+    CHECK(meb::detail::basket_costs_csv(methodology, result, blocks) == one_pass);
+  }
+  CHECK(meb::basket_costs_csv(methodology, result) == one_pass);
 }

@@ -1,9 +1,16 @@
 #include "meb/csv.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <fstream>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "meb/error.hpp"
 
@@ -31,38 +38,92 @@ CsvReader::CsvReader(std::string_view buffer) : buffer_(buffer) {
 CsvReader::CsvReader(std::string_view buffer, std::size_t start, std::size_t first_line)
     : buffer_(buffer), pos_(start), current_line_(first_line) {}
 
+namespace {
+
+/// Bit i is set when data[i] is ',' or '\n', for the 64 readable bytes at `data`.
+std::uint64_t delimiter_mask(const char* data) {
+#if defined(__SSE2__)
+  const __m128i comma = _mm_set1_epi8(',');
+  const __m128i newline = _mm_set1_epi8('\n');
+  std::uint64_t mask = 0;
+  for (int i = 0; i < 4; ++i) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + 16 * i));
+    const __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(bytes, comma), _mm_cmpeq_epi8(bytes, newline));
+    mask |= static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm_movemask_epi8(hit))) << (16 * i);
+  }
+  return mask;
+#else
+  std::uint64_t mask = 0;
+  for (int i = 0; i < 64; ++i)
+    if (data[i] == ',' || data[i] == '\n') mask |= std::uint64_t{1} << i;
+  return mask;
+#endif
+}
+
+int lowest_bit(std::uint64_t mask) { return __builtin_ctzll(mask); }  // mask != 0
+
+}  // namespace
+
+void CsvReader::load_window(std::size_t from) {
+  window_ = from;
+  window_loaded_ = true;
+  if (buffer_.size() - from >= 64) {
+    delimiters_ = delimiter_mask(buffer_.data() + from);
+    return;
+  }
+  // The last window is copied so that nothing past the buffer is read; its zero bytes are no delimiter.
+  char tail[64] = {};
+  std::memcpy(tail, buffer_.data() + from, buffer_.size() - from);
+  delimiters_ = delimiter_mask(tail);
+}
+
+std::size_t CsvReader::find_delimiter(std::size_t from) {
+  const std::size_t size = buffer_.size();
+  if (from >= size) return size;
+  if (!window_loaded_ || from < window_ || from - window_ >= 64) load_window(from);
+  while (true) {
+    const std::uint64_t ahead = delimiters_ >> (from - window_);
+    if (ahead != 0) return from + static_cast<std::size_t>(lowest_bit(ahead));
+    const std::size_t next_window = window_ + 64;
+    if (next_window >= size) return size;
+    load_window(next_window);
+    from = next_window;
+  }
+}
+
 bool CsvReader::next(std::vector<std::string_view>& fields) {
   fields.clear();
-  unescaped_.clear();
+  if (!unescaped_.empty()) unescaped_.clear();  // a deque's clear() frees blocks even when empty
   const std::size_t size = buffer_.size();
+  const char* data = buffer_.data();
   // Skip blank lines (a lone "\n" or "\r\n").
-  while (pos_ < size && (buffer_[pos_] == '\n' || buffer_[pos_] == '\r')) {
-    if (buffer_[pos_] == '\n') ++current_line_;
+  while (pos_ < size && (data[pos_] == '\n' || data[pos_] == '\r')) {
+    if (data[pos_] == '\n') ++current_line_;
     ++pos_;
   }
   if (pos_ >= size) return false;
   record_line_ = current_line_;
   while (true) {
-    if (pos_ < size && buffer_[pos_] == '"') {
-      // Quoted field: runs to the closing quote; "" is an escaped quote.
+    if (pos_ < size && data[pos_] == '"') {
+      // Quoted field: runs to the closing quote; "" is an escaped quote. Rare in price files: memchr serves.
       const std::size_t start = ++pos_;
       bool has_escape = false;
-      std::size_t end = start;
       while (true) {
-        if (pos_ >= size) throw InputError("line " + std::to_string(record_line_) + ": unterminated quoted field");
-        const char c = buffer_[pos_];
-        if (c == '"') {
-          if (pos_ + 1 < size && buffer_[pos_ + 1] == '"') {
-            has_escape = true;
-            pos_ += 2;
-            continue;
-          }
-          end = pos_++;
-          break;
+        const void* quote = pos_ < size ? std::memchr(data + pos_, '"', size - pos_) : nullptr;
+        if (quote == nullptr) {
+          current_line_ += static_cast<std::size_t>(std::count(data + start, data + size, '\n'));
+          throw InputError("line " + std::to_string(record_line_) + ": unterminated quoted field");
         }
-        if (c == '\n') ++current_line_;
-        ++pos_;
+        pos_ = static_cast<std::size_t>(static_cast<const char*>(quote) - data);
+        if (pos_ + 1 < size && data[pos_ + 1] == '"') {
+          has_escape = true;
+          pos_ += 2;
+          continue;
+        }
+        break;
       }
+      const std::size_t end = pos_++;
+      current_line_ += static_cast<std::size_t>(std::count(data + start, data + end, '\n'));
       std::string_view raw = buffer_.substr(start, end - start);
       if (has_escape) {
         std::string text;
@@ -77,16 +138,16 @@ bool CsvReader::next(std::vector<std::string_view>& fields) {
         fields.push_back(raw);
       }
       // Anything between the closing quote and the delimiter is kept out (lenient, as spreadsheets write).
-      while (pos_ < size && buffer_[pos_] != ',' && buffer_[pos_] != '\n') ++pos_;
+      pos_ = find_delimiter(pos_);
     } else {
       const std::size_t start = pos_;
-      while (pos_ < size && buffer_[pos_] != ',' && buffer_[pos_] != '\n') ++pos_;
+      pos_ = find_delimiter(pos_);
       std::size_t end = pos_;
-      if (end > start && buffer_[end - 1] == '\r') --end;
-      fields.push_back(buffer_.substr(start, end - start));
+      if (end > start && data[end - 1] == '\r') --end;
+      fields.emplace_back(data + start, end - start);  // in place: a string_view temporary stalled each field (store forwarding)
     }
     if (pos_ >= size) return true;
-    if (buffer_[pos_] == ',') {
+    if (data[pos_] == ',') {
       ++pos_;
       continue;
     }
@@ -95,12 +156,6 @@ bool CsvReader::next(std::vector<std::string_view>& fields) {
     ++current_line_;
     return true;
   }
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) text.remove_suffix(1);
-  return text;
 }
 
 std::string to_lower(std::string_view text) {
@@ -133,10 +188,46 @@ std::string fold_name(std::string_view text) {
   return out;
 }
 
+namespace {
+
+/// Hot path: a plain decimal ("-]digits[.digits]", at most 15 digits) read exactly. The digits as an integer
+/// (below 10^15 < 2^53) and the power of ten (at most 10^15) are exact doubles, so their one IEEE division is
+/// the correctly rounded value of the decimal: the double from_chars returns (Clinger's fast path, "How to
+/// read floating point numbers accurately", PLDI 1990). Anything else is left to from_chars.
+bool parse_plain_decimal(std::string_view text, double& value) {
+  static constexpr double kPowersOfTen[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                            1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+  std::size_t i = 0;
+  const bool negative = !text.empty() && text[0] == '-';
+  if (negative) ++i;
+  std::uint64_t digits = 0;
+  int count = 0, decimals = 0;
+  bool point = false;
+  for (; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c >= '0' && c <= '9') {
+      digits = digits * 10 + static_cast<std::uint64_t>(c - '0');
+      ++count;
+      if (point) ++decimals;
+    } else if (c == '.' && !point) {
+      point = true;
+    } else {
+      return false;
+    }
+  }
+  if (count == 0 || count > 15 || (point && decimals == 0)) return false;
+  const double magnitude = static_cast<double>(digits) / kPowersOfTen[decimals];
+  value = negative ? -magnitude : magnitude;
+  return true;
+}
+
+}  // namespace
+
 bool parse_double(std::string_view text, double& value) {
   text = trim(text);
   if (!text.empty() && text.front() == '+') text.remove_prefix(1);
   if (text.empty()) return false;
+  if (parse_plain_decimal(text, value)) return true;
   const auto result = std::from_chars(text.data(), text.data() + text.size(), value);
   return result.ec == std::errc() && result.ptr == text.data() + text.size() && std::isfinite(value);
 }

@@ -5,6 +5,10 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <thread>
 
 #include <unistd.h>
 
@@ -17,18 +21,25 @@
 namespace meb {
 
 std::string format_number(double value) {
-  if (std::isnan(value)) return "";
+  std::string out;
+  append_number(out, value);
+  return out;
+}
+
+void append_number(std::string& out, double value) {
+  if (std::isnan(value)) return;
   // std::to_chars gives the exact decimal expansion rounded to 6 places, as printf's "%.6f" does, without the
   // locale and format parsing that made printf a fifth of `meb compute` on large files (docs/performance.md).
   char text[400];  // 309 digits before the point at most, the point, 6 decimals, a sign
-  const auto written = std::to_chars(text, text + sizeof text, value, std::chars_format::fixed, 6);
-  std::string out(text, written.ptr);
-  if (out.find('.') != std::string::npos) {
-    while (out.back() == '0') out.pop_back();
-    if (out.back() == '.') out.pop_back();
+  const char* end = std::to_chars(text, text + sizeof text, value, std::chars_format::fixed, 6).ptr;
+  // Always a point (6 decimals): drop the trailing zeros, then a bare point.
+  while (end[-1] == '0') --end;
+  if (end[-1] == '.') --end;
+  if (end - text == 2 && text[0] == '-' && text[1] == '0') {  // -0.0000001 rounds to "-0"
+    out.push_back('0');
+    return;
   }
-  if (out == "-0") out = "0";
-  return out;
+  out.append(text, static_cast<std::size_t>(end - text));
 }
 
 void append_csv_field(std::string& out, std::string_view text) {
@@ -192,43 +203,45 @@ std::string transfer_values_csv(const Methodology& methodology, const ComputeRes
   return out;
 }
 
-std::string basket_costs_csv(const Methodology& methodology, const ComputeResult& result) {
-  std::string out =
-      "methodology,area_level,area,parent_area,month,component,tier,item,priced_as,quantity,unit,price,price_status,"
-      "observations,source_area,source_month,cost\n";
-  // Reserved once, generously: untouched pages cost no memory, while growing by doubling would hold the old and
-  // the new copy of a 50 MB text at once (the peak of `meb compute` on a large country).
-  out.reserve(out.size() + result.rows.size() * result.lines.size() * 160);
-  for (std::size_t r = 0; r < result.rows.size(); ++r) {
+namespace {
+
+/// Hot path: the rows [begin, end) of basket_costs.csv (one line per area-month and basket line: 52 MB for a large
+/// country), appended to `out` without a temporary string per field.
+void append_basket_rows(std::string& out, const Methodology& methodology, const ComputeResult& result,
+                        const std::vector<std::string>& month_labels, std::size_t begin, std::size_t end) {
+  const std::string survey_priced_as =
+      "survey reference group: " + std::string(to_string(methodology.reference_group.statistic)) + " spending per " +
+      (methodology.reference_group.per_adult_equivalent ? "adult equivalent" : "person") +
+      (methodology.reference_group.pooled ? " x area price index" : "");
+  std::string composite;
+  for (std::size_t r = begin; r < end; ++r) {
     const AreaMonth& row = result.rows[r];
     const Area& area = result.areas.areas[static_cast<std::size_t>(row.area)];
-    const std::string month = result.panel.month_at(row.month).to_string();
     for (std::size_t l = 0; l < result.lines.size(); ++l) {
       const CostLine& line = result.lines[l];
       const LinePrice& price = result.line_price(r, l);
       const bool missing = price.status == PriceStatus::missing;
-      std::string priced_as;
+      std::string_view priced_as;
       if (line.kind == CostLine::Kind::stated) priced_as = "stated cost";
-      else if (line.kind == CostLine::Kind::survey)
-        priced_as = "survey reference group: " + std::string(to_string(methodology.reference_group.statistic)) +
-                    " spending per " + (methodology.reference_group.per_adult_equivalent ? "adult equivalent" : "person") +
-                    (methodology.reference_group.pooled ? " x area price index" : "");
+      else if (line.kind == CostLine::Kind::survey) priced_as = survey_priced_as;
       else if (line.kind == CostLine::Kind::food_share) priced_as = "food x (1 / food share - 1)";
       else if (price.priced_as >= 0) priced_as = result.panel.series[static_cast<std::size_t>(price.priced_as)].name;
-      else if (line.kind == CostLine::Kind::composite && !missing)
-        priced_as = composite_sources(line, result.panel, static_cast<std::size_t>(row.area), row.month);
-      else if (!missing) priced_as = line.item;
-      const std::string source_area =
-          price.source_area >= 0 ? result.areas.areas[static_cast<std::size_t>(price.source_area)].name : "";
-      const std::string source_month =
-          price.source_month >= 0 ? result.panel.month_at(static_cast<std::size_t>(price.source_month)).to_string() : "";
-      const double cost = result.line_cost(r, l);
+      else if (line.kind == CostLine::Kind::composite && !missing) {
+        composite = composite_sources(line, result.panel, static_cast<std::size_t>(row.area), row.month);
+        priced_as = composite;
+      } else if (!missing) priced_as = line.item;
+      const std::string_view source_area =
+          price.source_area >= 0 ? std::string_view(result.areas.areas[static_cast<std::size_t>(price.source_area)].name)
+                                 : std::string_view();
+      const std::string_view source_month =
+          price.source_month >= 0 ? std::string_view(month_labels[static_cast<std::size_t>(price.source_month)])
+                                  : std::string_view();
       detail::CsvRow csv(out);
       csv.text(methodology.id)
           .text(to_string(area.level))
           .text(area.name)
           .text(result.areas.parent_name(static_cast<std::size_t>(row.area)))
-          .text(month)
+          .text(month_labels[row.month])
           .text(line.component)
           .text(to_string(line.tier))
           .text(line.item)
@@ -239,9 +252,108 @@ std::string basket_costs_csv(const Methodology& methodology, const ComputeResult
           .text(price.source == LineSource::market ? to_string(price.status) : to_string(price.source));
       if (missing || price.source == LineSource::stated || price.source == LineSource::food_share) csv.text("");
       else csv.count(static_cast<std::size_t>(price.observations));
-      csv.text(source_area).text(source_month).number(cost);
+      csv.text(source_area).text(source_month).number(result.line_cost(r, l));
     }
   }
+}
+
+}  // namespace
+
+namespace {
+
+/// Appends blocks 0 .. count-1 to `out`, in order, formatted on two cores: this thread formats the even blocks
+/// straight into `out`, a worker the odd ones into a string of their own, appended when their turn comes. The
+/// worker starts block b only once block b - 1 is under way here, so at most one block is held twice (a copy of
+/// the whole second half would add a quarter to the peak memory of `meb compute`). `format(text, block)`
+/// appends block `block` to `text`.
+template <typename Format>
+void append_blocks_on_two_cores(std::string& out, std::size_t count, const Format& format) {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::size_t started_here = 0;  // blocks this thread has begun: 0 .. started_here - 1
+  std::size_t ready_up_to = 0;   // odd blocks below this are formatted (or the worker failed)
+  bool stopped = false;
+  std::string odd_block;
+  std::exception_ptr worker_error;
+  std::thread worker([&] {
+    for (std::size_t block = 1; block < count; block += 2) {
+      {
+        std::unique_lock<std::mutex> lock(mutex);
+        changed.wait(lock, [&] { return stopped || (started_here >= block && odd_block.empty()); });
+        if (stopped) return;
+      }
+      std::string text;
+      try {
+        format(text, block);
+      } catch (...) {
+        const std::lock_guard<std::mutex> lock(mutex);
+        worker_error = std::current_exception();
+        ready_up_to = count;
+        changed.notify_all();
+        return;
+      }
+      const std::lock_guard<std::mutex> lock(mutex);
+      odd_block = std::move(text);
+      ready_up_to = block + 1;
+      changed.notify_all();
+    }
+  });
+  const auto stop = [&] {
+    {
+      const std::lock_guard<std::mutex> lock(mutex);
+      stopped = true;
+    }
+    changed.notify_all();
+    worker.join();
+  };
+  try {
+    for (std::size_t block = 0; block < count; ++block) {
+      {
+        const std::lock_guard<std::mutex> lock(mutex);
+        started_here = block + 1;
+      }
+      changed.notify_all();
+      if (block % 2 == 0) {
+        format(out, block);
+        continue;
+      }
+      std::unique_lock<std::mutex> lock(mutex);
+      changed.wait(lock, [&] { return ready_up_to > block; });
+      if (worker_error) std::rethrow_exception(worker_error);
+      out += odd_block;
+      odd_block.clear();
+      odd_block.shrink_to_fit();
+    }
+  } catch (...) {
+    stop();
+    throw;
+  }
+  stop();
+}
+
+}  // namespace
+
+std::string basket_costs_csv(const Methodology& methodology, const ComputeResult& result) {
+  // A large file (over 200,000 lines) is formatted in 16 blocks of rows on two cores.
+  const bool large = result.rows.size() * result.lines.size() >= 200000 && std::thread::hardware_concurrency() >= 2;
+  return detail::basket_costs_csv(methodology, result, large ? 16 : 1);
+}
+
+std::string detail::basket_costs_csv(const Methodology& methodology, const ComputeResult& result, std::size_t blocks) {
+  std::string out =
+      "methodology,area_level,area,parent_area,month,component,tier,item,priced_as,quantity,unit,price,price_status,"
+      "observations,source_area,source_month,cost\n";
+  std::vector<std::string> month_labels;
+  for (std::size_t m = 0; m < result.panel.months; ++m) month_labels.push_back(result.panel.month_at(m).to_string());
+  const std::size_t rows = result.rows.size();
+  // Reserved once, generously: untouched pages cost no memory, while growing by doubling would hold the old and
+  // the new copy of a 50 MB text at once (the peak of `meb compute` on a large country).
+  out.reserve(out.size() + rows * result.lines.size() * 160);
+  const auto format_block = [&](std::string& text, std::size_t block) {
+    append_basket_rows(text, methodology, result, month_labels, rows * block / blocks, rows * (block + 1) / blocks);
+  };
+  if (blocks <= 1) format_block(out, 0);
+  else append_blocks_on_two_cores(out, blocks, format_block);
   return out;
 }
 

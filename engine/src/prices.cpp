@@ -4,9 +4,11 @@
 #include <fstream>
 
 #include <algorithm>
+#include <deque>
 #include <exception>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 
 #include "meb/csv.hpp"
 #include "meb/error.hpp"
@@ -183,20 +185,25 @@ class FileReader {
               preview(row));
       return std::nullopt;
     }
-    const auto month = parse_month(detail::trim(row[date_column]));
-    if (!month) bad_row(line, "", "column '" + date_name + "' is not a date (YYYY-MM-DD or YYYY-MM)", row[date_column]);
-    return month;
+    // Rows come sorted by date: the last date's month serves until the text changes.
+    const std::string_view date = detail::trim(row[date_column]);
+    if (!date_seen_ || date != last_date_) {
+      last_date_.assign(date.begin(), date.end());
+      last_month_ = parse_month(date);
+      date_seen_ = true;
+    }
+    if (!last_month_) bad_row(line, "", "column '" + date_name + "' is not a date (YYYY-MM-DD or YYYY-MM)", row[date_column]);
+    return last_month_;
   }
 
-  [[nodiscard]] bool used(std::string_view commodity) {
-    if (filter_.all_commodities) return !detail::trim(commodity).empty();
-    lower_into(scratch_, detail::trim(commodity));
-    return filter_.commodities.count(scratch_) > 0;
-  }
+  [[nodiscard]] bool used(std::string_view commodity) { return commodity_entry(commodity).used; }
 
   [[nodiscard]] bool flag_kept(std::string_view flag) const {
-    const std::string lowered = detail::to_lower(detail::trim(flag));
-    return std::find(flags_.begin(), flags_.end(), lowered.empty() ? std::string("actual") : lowered) != flags_.end();
+    std::string_view trimmed = detail::trim(flag);
+    if (trimmed.empty()) trimmed = "actual";
+    for (const auto& kept : flags_)
+      if (iequals(trimmed, kept)) return true;  // the kept flags are lower case already
+    return false;
   }
 
   void saw_month(Month month) {
@@ -204,22 +211,21 @@ class FileReader {
     if (!table_.last_month || month > *table_.last_month) table_.last_month = month;
   }
 
-  void register_market(const MarketFields& market) {
-    (void)table_.intern_market(market.id, market.name, market.admin1, market.admin2);
-  }
+  void register_market(const MarketFields& market) { (void)market_index(market); }
 
   /// Checks the price of a row of a commodity no basket uses: a bad one is listed, never an error.
   void check_unused(std::size_t line, std::string_view commodity, std::string_view unit, std::string_view price_text) {
     double price = 0.0;
-    std::string reason;
-    std::string value(price_text);
+    const char* reason = nullptr;
+    std::string_view value = price_text;
     if (detail::trim(price_text).empty()) reason = "missing price";
     else if (!detail::parse_double(price_text, price)) reason = "price is not a number";
     else if (price < 0.0) reason = "negative price";
-    else if (detail::trim(unit).empty()) { reason = "missing unit"; value = std::string(unit); }
-    if (reason.empty()) return;
+    else if (detail::trim(unit).empty()) { reason = "missing unit"; value = unit; }
+    if (reason == nullptr) return;
     ++source_.bad_unused_rows;
-    table_.issues.push_back({path_, line, std::string(commodity), "unused commodity, " + reason, value});
+    table_.issues.push_back(
+        {path_, line, std::string(commodity), std::string("unused commodity, ") + reason, std::string(value)});
   }
 
   /// Validates the price of a used commodity and keeps the quote. Returns false when the row was bad.
@@ -231,9 +237,11 @@ class FileReader {
     if (price < 0.0) return bad_row(line, commodity, "negative price", price_text);
     if (detail::trim(unit).empty()) return bad_row(line, commodity, "missing unit", unit);
     PriceQuote quote;
-    quote.market = table_.intern_market(market.id, market.name, market.admin1, market.admin2);
-    quote.commodity = table_.intern_commodity(detail::trim(commodity));
-    quote.unit = table_.intern_unit(detail::trim(unit));
+    quote.market = market_index(market);
+    CommodityEntry& entry = commodity_entry(commodity);
+    if (!entry.index) entry.index = table_.intern_commodity(detail::trim(commodity));
+    quote.commodity = *entry.index;
+    quote.unit = unit_index(detail::trim(unit));
     quote.source = source_index_;
     quote.line = static_cast<std::uint32_t>(line);
     quote.month = month;
@@ -255,6 +263,78 @@ class FileReader {
   std::uint32_t source_index_ = 0;
   std::vector<std::string> flags_;
   std::string scratch_;
+
+  // Hot path: what a row's text decides is looked up once per distinct text, not recomputed per row (lower
+  // case, hash of a built key). The order in which names are interned into the table does not change: an
+  // index is taken from the table at the first kept row of its name, as before.
+  struct CommodityEntry {
+    std::string_view text;
+    bool used = false;
+    std::optional<std::uint32_t> index;  // interned at the first kept row
+    CommodityEntry* followed_by = nullptr;  // the entry of the row after the last row of this one
+  };
+  // A market's rows list its commodities in the same order date after date, so the entry that followed the
+  // last row's entry is usually the next one: one comparison instead of a hash lookup.
+  CommodityEntry* current_ = nullptr;
+  std::deque<std::string> texts_;  // owns the keys of the maps below
+  std::unordered_map<std::string_view, CommodityEntry> commodities_;
+  std::unordered_map<std::string_view, std::uint32_t> units_;
+  // The last market kept: rows of one market and date follow each other (HDX sorts by date, market, commodity).
+  std::string last_market_[4];
+  std::uint32_t last_market_index_ = 0;
+  bool market_seen_ = false;
+  // The last date read and its month (or nothing when it is not a date).
+  std::string last_date_;
+  std::optional<Month> last_month_;
+  bool date_seen_ = false;
+
+  std::string_view own(std::string_view text) { return texts_.emplace_back(text); }
+
+  CommodityEntry& commodity_entry(std::string_view commodity) {
+    if (current_ != nullptr && current_->text == commodity) return *current_;  // the same row asks again
+    CommodityEntry* guess = current_ != nullptr ? current_->followed_by : nullptr;
+    if (guess == nullptr || guess->text != commodity) {
+      guess = &lookup_commodity(commodity);
+      if (current_ != nullptr) current_->followed_by = guess;
+    }
+    current_ = guess;
+    return *guess;
+  }
+
+  CommodityEntry& lookup_commodity(std::string_view commodity) {
+    const auto found = commodities_.find(commodity);
+    if (found != commodities_.end()) return found->second;
+    CommodityEntry entry;
+    entry.text = own(commodity);
+    if (filter_.all_commodities) {
+      entry.used = !detail::trim(commodity).empty();
+    } else {
+      lower_into(scratch_, detail::trim(commodity));
+      entry.used = filter_.commodities.count(scratch_) > 0;
+    }
+    return commodities_.emplace(entry.text, entry).first->second;
+  }
+
+  std::uint32_t unit_index(std::string_view unit) {
+    const auto found = units_.find(unit);
+    if (found != units_.end()) return found->second;
+    const std::uint32_t index = table_.intern_unit(unit);
+    units_.emplace(own(unit), index);
+    return index;
+  }
+
+  std::uint32_t market_index(const MarketFields& market) {
+    if (market_seen_ && market.id == last_market_[0] && market.name == last_market_[1] &&
+        market.admin1 == last_market_[2] && market.admin2 == last_market_[3])
+      return last_market_index_;
+    last_market_index_ = table_.intern_market(market.id, market.name, market.admin1, market.admin2);
+    last_market_[0].assign(market.id);
+    last_market_[1].assign(market.name);
+    last_market_[2].assign(market.admin1);
+    last_market_[3].assign(market.admin2);
+    market_seen_ = true;
+    return last_market_index_;
+  }
 };
 
 bool is_national_average(std::string_view market) { return iequals(detail::trim(market), "National Average"); }
