@@ -5,7 +5,10 @@
 #include <numeric>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include <sys/stat.h>
 
 #include "meb/error.hpp"
 #include "meb/csv.hpp"
@@ -845,7 +848,7 @@ TEST_CASE("a file read in two halves gives the table of one pass", "[prices]") {
   }
 }
 
-TEST_CASE("a file streamed in chunks gives the table and errors and size and digest of the whole file", "[prices]") {
+TEST_CASE("a file streamed in chunks, or mapped, gives the table and errors and size and digest of the whole file", "[prices]") {
   const Methodology methodology = millet_and_maize();
   meb::PriceFilter filter = meb::make_price_filter(methodology, false);
   const meb::testing::ScratchDirectory directory("streamed");
@@ -869,6 +872,22 @@ TEST_CASE("a file streamed in chunks gives the table and errors and size and dig
     }
     CHECK(streamed_error == whole_error);
     if (whole_error.empty()) CHECK(describe_table(streamed) == describe_table(whole));
+    // The mapped read (hashed on a thread of its own, pages released behind), in one part and in two.
+    for (const std::size_t parts : {std::size_t{1}, std::size_t{2}}) {
+      INFO("mapped, " << parts << " part(s)");
+      PriceTable mapped;
+      std::string mapped_error;
+      try {
+        const std::optional<meb::StreamedFile> read = meb::detail::read_price_file_mapped(path, filter, mapped, parts);
+        REQUIRE(read.has_value());
+        CHECK(read->bytes == content.size());
+        CHECK(read->sha256 == meb::sha256_hex(content));
+      } catch (const InputError& error) {
+        mapped_error = error.what();
+      }
+      CHECK(mapped_error == whole_error);
+      if (whole_error.empty()) CHECK(describe_table(mapped) == describe_table(whole));
+    }
   };
 
   SECTION("the real Burkina Faso file (HXL row), in chunks of 1 KB to 4 MB") {
@@ -890,4 +909,40 @@ TEST_CASE("a file streamed in chunks gives the table and errors and size and dig
     streamed_equals_whole(content + "2020-01-15,M,A1,D,Millet,KG,Retail,XOF,-1\n", 50);
     streamed_equals_whole(content + "2020-01-15,\"M,A1,D,Millet,KG,Retail,XOF,1\n", 50);
   }
+  SECTION("a 14 MB file: pages released behind the two parsers and the hasher, every 8 MB") {
+    std::string content = "date,market,admin1,admin2,commodity,unit,pricetype,currency,price\n";
+    for (int i = 0; i < 240000; ++i)
+      content += "2020-" + std::string(i % 12 < 9 ? "0" : "") + std::to_string(1 + i % 12) + "-15,\"Market " +
+                 std::to_string(i % 97) + ", East\",A" + std::to_string(i % 7) + ",D," +
+                 (i % 5 == 0 ? "Rice" : i % 2 ? "Millet" : "Maize") + ",KG,Retail,XOF," +
+                 (i % 1010 == 0 ? "n/a" : std::to_string(100 + i % 300)) + "\n";
+    REQUIRE(content.size() > (std::size_t{12} << 20));
+    streamed_equals_whole(content, std::size_t{16} << 20);
+    // Every row read: 192,000 millet and maize quotes kept; the 238 unused rice rows with "n/a" listed.
+    PriceTable table;
+    (void)meb::read_price_file_hashed(directory.file("prices.csv"), filter, table);
+    CHECK(table.quotes.size() == 192000);
+    CHECK(table.issues.size() == 238);
+  }
+}
+
+TEST_CASE("a price file that cannot be mapped is streamed: a pipe reads as the file does", "[prices]") {
+  const Methodology methodology = millet_and_maize();
+  const meb::PriceFilter filter = meb::make_price_filter(methodology, false);
+  const std::string content = "date,market,admin1,admin2,commodity,unit,pricetype,currency,price\n"
+                              "2020-01-15,M1,A1,D,Millet,KG,Retail,XOF,250\n"
+                              "2020-02-15,M1,A1,D,Maize,KG,Retail,XOF,180\n";
+  const meb::testing::ScratchDirectory directory("fifo");
+  const std::string path = directory.file("prices.fifo");
+  REQUIRE(::mkfifo(path.c_str(), 0600) == 0);
+  std::thread writer([&] { std::ofstream(path, std::ios::binary) << content; });
+  PriceTable table;
+  const meb::StreamedFile file = meb::read_price_file_hashed(path, filter, table);
+  writer.join();
+  CHECK(file.bytes == content.size());
+  CHECK(file.sha256 == meb::sha256_hex(content));
+  REQUIRE(table.quotes.size() == 2);
+  CHECK(table.quotes[0].price == 250.0);
+  CHECK(table.quotes[1].price == 180.0);
+  CHECK(table.quotes[1].line == 3);
 }

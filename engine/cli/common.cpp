@@ -68,7 +68,7 @@ std::shared_ptr<const meb::PriceTable> FileCache::prices(const std::vector<std::
       if (const auto held = files_.find(path); held != files_.end()) {
         meb::read_prices(path, held->second, filter, *table);
       } else {
-        meb::StreamedFile streamed = meb::read_price_file_streamed(path, filter, *table);
+        meb::StreamedFile streamed = meb::read_price_file_hashed(path, filter, *table);
         digests_.emplace(path, std::move(streamed));
       }
     }

@@ -137,10 +137,12 @@ struct PriceTable {
 void read_prices(const std::string& path, std::string_view content, const PriceFilter& filter, PriceTable& table);
 
 namespace detail {
+class MappedFile;
 /// read_prices with the number of parts a long-layout file is parsed in: 0 = automatic (two on a machine with
 /// two cores for a file of 8 MB or more, else one), 1 = one pass, 2 = two halves whatever the size (tests).
+/// When `content` is the bytes of `mapped`, the pages read are released behind the parse.
 void read_prices_in_parts(const std::string& path, std::string_view content, const PriceFilter& filter,
-                          PriceTable& table, std::size_t parse_parts);
+                          PriceTable& table, std::size_t parse_parts, const MappedFile* mapped = nullptr);
 }  // namespace detail
 
 /// Reads a price file from disk, streamed (read_price_file_streamed, whose size and digest it drops).
@@ -157,5 +159,19 @@ struct StreamedFile {
 /// never in memory. The same table and the same errors as read_prices on the file's bytes.
 StreamedFile read_price_file_streamed(const std::string& path, const PriceFilter& filter, PriceTable& table,
                                       std::size_t chunk_bytes = std::size_t{16} << 20);
+
+/// read_prices on the file at `path`, with its size and SHA-256: the way the CLI and the bindings read a price
+/// file. A regular file is mapped into memory, parsed (on two cores when large) while another thread hashes it,
+/// and its pages are released behind the readers, so the resident memory stays a few 8 MB windows wide; what
+/// cannot be mapped (a pipe) is streamed with read_price_file_streamed. The same table and the same errors as
+/// read_prices on the file's bytes.
+StreamedFile read_price_file_hashed(const std::string& path, const PriceFilter& filter, PriceTable& table);
+
+namespace detail {
+/// The mapped read of read_price_file_hashed with a given number of parse parts (as read_prices_in_parts);
+/// nothing when the file cannot be mapped.
+std::optional<StreamedFile> read_price_file_mapped(const std::string& path, const PriceFilter& filter,
+                                                   PriceTable& table, std::size_t parse_parts);
+}  // namespace detail
 
 }  // namespace meb
