@@ -241,6 +241,49 @@ TEST_CASE("outputs write_files_atomically leaves previous files when a rename fa
   CHECK(names_in(directory) == std::set<std::string>{"a.csv", "b.csv"});
 }
 
+TEST_CASE("outputs write_files_atomically writes streamed files piece by piece, all or nothing", "[outputs]") {
+  TempDir temp;
+  const fs::path directory = temp.path() / "results";
+  const auto pieces = [](std::vector<std::string> parts) {
+    return [parts](const meb::OutputSink& sink) {
+      for (const auto& part : parts) sink(part);
+    };
+  };
+  meb::write_files_atomically(directory.string(), {{"a.csv", "old a\n"}},
+                              {{"big.csv", pieces({"h\n", "1\n", "", "2\n"})}, {"sub/c.csv", pieces({"c\n"})}});
+  CHECK(slurp(directory / "a.csv") == "old a\n");
+  CHECK(slurp(directory / "big.csv") == "h\n1\n2\n");
+  CHECK(slurp(directory / "sub" / "c.csv") == "c\n");
+  // A producer that fails half-way: its exception comes out, and every previous file is intact, no temporary left.
+  const auto failing = [](const meb::OutputSink& sink) {
+    sink("half\n");
+    throw std::runtime_error("formatting failed");
+  };
+  REQUIRE_THROWS_WITH(meb::write_files_atomically(directory.string(), {{"a.csv", "new a\n"}}, {{"big.csv", failing}}),
+                      "formatting failed");
+  CHECK(slurp(directory / "a.csv") == "old a\n");
+  CHECK(slurp(directory / "big.csv") == "h\n1\n2\n");
+  CHECK(names_in(directory) == std::set<std::string>{"a.csv", "big.csv", "sub"});
+}
+
+TEST_CASE("outputs write_basket_costs_csv streams the bytes of basket_costs_csv", "[outputs]") {
+  const meb::Methodology methodology = meb::load_methodology(MEB_SOURCE_DIR "/scenarios/sahel-normative.yaml");
+  meb::PriceTable prices;
+  meb::read_price_file(MEB_SOURCE_DIR "/data/bfa/wfp_food_prices_bfa_hdx_2020-08.csv",
+                       meb::make_price_filter(methodology, false), prices);
+  const meb::ComputeResult result = meb::compute(methodology, prices, nullptr, std::nullopt, std::nullopt, nullptr);
+  for (const std::size_t blocks : {1, 4, 16}) {
+    std::string streamed;
+    std::size_t pieces = 0;
+    meb::detail::write_basket_costs_csv(methodology, result, blocks, [&](std::string_view piece) {
+      streamed += piece;
+      ++pieces;
+    });
+    CHECK(pieces == 1 + blocks);  // the header, then one piece a block
+    CHECK(streamed == meb::detail::basket_costs_csv(methodology, result, 1));
+  }
+}
+
 TEST_CASE("outputs CSV quotes names with commas and quotes", "[outputs]") {
   const meb::Methodology m = meb::testing::methodology_from(R"yaml(id: test-1
 name: Test

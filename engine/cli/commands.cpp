@@ -48,18 +48,18 @@ int run_compute(const std::vector<std::string>& arguments, const std::vector<std
   }
 
   std::string transfer_values = meb::transfer_values_csv(methodology, result, bootstrap ? &*bootstrap : nullptr);
-  std::string basket_costs = meb::basket_costs_csv(methodology, result);
   run.outputs = {{"transfer_values.csv", result.rows.size()},
                  {"basket_costs.csv", result.rows.size() * result.lines.size()}};
   run.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::string manifest = meb::manifest_json(methodology, *computed.prices, result, run);
   const std::string out = values["out"].as<std::string>();
-  // Moved into the list, not copied (an initializer list would copy a 50 MB basket_costs.csv).
   std::vector<std::pair<std::string, std::string>> files_out;
   files_out.emplace_back("transfer_values.csv", std::move(transfer_values));
-  files_out.emplace_back("basket_costs.csv", std::move(basket_costs));
   files_out.emplace_back("manifest.json", std::move(manifest));
-  meb::write_files_atomically(out, files_out);
+  // basket_costs.csv (50 MB for a large country) goes to disk as it is formatted, never whole in memory.
+  meb::write_files_atomically(
+      out, files_out,
+      {{"basket_costs.csv", [&](const meb::OutputSink& sink) { meb::write_basket_costs_csv(methodology, result, sink); }}});
   if (!values["quiet"].as<bool>()) {
     std::cout << "meb compute: " << methodology.id << " version " << methodology.version << ", "
               << result.rows.size() << " area-months from " << result.first.to_string() << " to "
@@ -135,20 +135,23 @@ int run_compare(const std::vector<std::string>& arguments, const std::vector<std
 
   // Each method's own outputs too, under its id, so that every compared number can be traced.
   std::vector<std::pair<std::string, std::string>> outputs;
+  std::vector<meb::StreamedOutput> basket_costs;  // written as formatted, never whole in memory
   for (auto& run : runs) {
     const std::string prefix = run.methodology.id + "/";
     run.run.outputs = {{"transfer_values.csv", run.result.rows.size()},
                        {"basket_costs.csv", run.result.rows.size() * run.result.lines.size()}};
     run.run.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     outputs.emplace_back(prefix + "transfer_values.csv", meb::transfer_values_csv(run.methodology, run.result));
-    outputs.emplace_back(prefix + "basket_costs.csv", meb::basket_costs_csv(run.methodology, run.result));
+    basket_costs.push_back({prefix + "basket_costs.csv", [&run](const meb::OutputSink& sink) {
+                              meb::write_basket_costs_csv(run.methodology, run.result, sink);
+                            }});
     outputs.emplace_back(prefix + "manifest.json", meb::manifest_json(run.methodology, *run.prices, run.result, run.run));
   }
   outputs.emplace_back("comparison.csv", std::move(comparison.comparison_csv));
   outputs.emplace_back("components.csv", std::move(comparison.components_csv));
   outputs.emplace_back("summary.md", std::move(comparison.summary_md));
   const std::string out = values["out"].as<std::string>();
-  meb::write_files_atomically(out, outputs);
+  meb::write_files_atomically(out, outputs, basket_costs);
   if (!values["quiet"].as<bool>()) {
     std::cout << "meb compare: " << runs.size() << " methodologies, reference " << runs[reference].methodology.id
               << "; " << comparison.comparison_rows << " comparison rows, " << comparison.component_rows

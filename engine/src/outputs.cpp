@@ -261,19 +261,19 @@ void append_basket_rows(std::string& out, const Methodology& methodology, const 
 
 namespace {
 
-/// Appends blocks 0 .. count-1 to `out`, in order, formatted on two cores: this thread formats the even blocks
-/// straight into `out`, a worker the odd ones into a string of their own, appended when their turn comes. The
-/// worker starts block b only once block b - 1 is under way here, so at most one block is held twice (a copy of
-/// the whole second half would add a quarter to the peak memory of `meb compute`). `format(text, block)`
-/// appends block `block` to `text`.
+/// Passes blocks 0 .. count-1 to `emit`, in order, formatted on two cores: this thread formats the even blocks,
+/// a worker the odd ones, each into a string of its own. The worker starts block b only once block b - 1 is
+/// under way here, so at most two blocks are held at once (the whole text is never in memory when `emit`
+/// writes to a file), and this thread emits (writes) a block while the worker formats the next.
+/// `format(text, block)` appends block `block` to `text`.
 template <typename Format>
-void append_blocks_on_two_cores(std::string& out, std::size_t count, const Format& format) {
+void emit_blocks_on_two_cores(std::size_t count, const Format& format, const OutputSink& emit) {
   std::mutex mutex;
   std::condition_variable changed;
   std::size_t started_here = 0;  // blocks this thread has begun: 0 .. started_here - 1
   std::size_t ready_up_to = 0;   // odd blocks below this are formatted (or the worker failed)
   bool stopped = false;
-  std::string odd_block;
+  std::string odd_block, even_block;
   std::exception_ptr worker_error;
   std::thread worker([&] {
     for (std::size_t block = 1; block < count; block += 2) {
@@ -314,15 +314,21 @@ void append_blocks_on_two_cores(std::string& out, std::size_t count, const Forma
       }
       changed.notify_all();
       if (block % 2 == 0) {
-        format(out, block);
+        even_block.clear();
+        format(even_block, block);
+        emit(even_block);
         continue;
       }
-      std::unique_lock<std::mutex> lock(mutex);
-      changed.wait(lock, [&] { return ready_up_to > block; });
-      if (worker_error) std::rethrow_exception(worker_error);
-      out += odd_block;
-      odd_block.clear();
-      odd_block.shrink_to_fit();
+      std::string text;
+      {
+        std::unique_lock<std::mutex> lock(mutex);
+        changed.wait(lock, [&] { return ready_up_to > block; });
+        if (worker_error) std::rethrow_exception(worker_error);
+        text = std::move(odd_block);
+        odd_block.clear();  // the worker may start the next odd block
+      }
+      changed.notify_all();
+      emit(text);
     }
   } catch (...) {
     stop();
@@ -333,28 +339,49 @@ void append_blocks_on_two_cores(std::string& out, std::size_t count, const Forma
 
 }  // namespace
 
-std::string basket_costs_csv(const Methodology& methodology, const ComputeResult& result) {
-  // A large file (over 200,000 lines) is formatted in 16 blocks of rows on two cores.
+namespace {
+/// Large files (over 200,000 lines) are formatted in 16 blocks of rows on two cores.
+std::size_t basket_costs_blocks(const ComputeResult& result) {
   const bool large = result.rows.size() * result.lines.size() >= 200000 && std::thread::hardware_concurrency() >= 2;
-  return detail::basket_costs_csv(methodology, result, large ? 16 : 1);
+  return large ? 16 : 1;
+}
+}  // namespace
+
+std::string basket_costs_csv(const Methodology& methodology, const ComputeResult& result) {
+  return detail::basket_costs_csv(methodology, result, basket_costs_blocks(result));
+}
+
+void write_basket_costs_csv(const Methodology& methodology, const ComputeResult& result, const OutputSink& sink) {
+  detail::write_basket_costs_csv(methodology, result, basket_costs_blocks(result), sink);
 }
 
 std::string detail::basket_costs_csv(const Methodology& methodology, const ComputeResult& result, std::size_t blocks) {
-  std::string out =
-      "methodology,area_level,area,parent_area,month,component,tier,item,priced_as,quantity,unit,price,price_status,"
-      "observations,source_area,source_month,cost\n";
+  std::string out;
+  // Reserved once, generously: untouched pages cost no memory, while growing by doubling would hold the old and
+  // the new copy of a 50 MB text at once.
+  out.reserve(200 + result.rows.size() * result.lines.size() * 160);
+  write_basket_costs_csv(methodology, result, blocks, [&](std::string_view piece) { out += piece; });
+  return out;
+}
+
+void detail::write_basket_costs_csv(const Methodology& methodology, const ComputeResult& result, std::size_t blocks,
+                                    const OutputSink& sink) {
+  sink("methodology,area_level,area,parent_area,month,component,tier,item,priced_as,quantity,unit,price,price_status,"
+       "observations,source_area,source_month,cost\n");
   std::vector<std::string> month_labels;
   for (std::size_t m = 0; m < result.panel.months; ++m) month_labels.push_back(result.panel.month_at(m).to_string());
   const std::size_t rows = result.rows.size();
-  // Reserved once, generously: untouched pages cost no memory, while growing by doubling would hold the old and
-  // the new copy of a 50 MB text at once (the peak of `meb compute` on a large country).
-  out.reserve(out.size() + rows * result.lines.size() * 160);
+  blocks = std::max<std::size_t>(blocks, 1);
   const auto format_block = [&](std::string& text, std::size_t block) {
     append_basket_rows(text, methodology, result, month_labels, rows * block / blocks, rows * (block + 1) / blocks);
   };
-  if (blocks <= 1) format_block(out, 0);
-  else append_blocks_on_two_cores(out, blocks, format_block);
-  return out;
+  if (blocks == 1) {
+    std::string text;
+    format_block(text, 0);
+    sink(text);
+  } else {
+    emit_blocks_on_two_cores(blocks, format_block, sink);
+  }
 }
 
 InputRecord record_input(const std::string& role, const std::string& path, const std::string& content) {
@@ -479,12 +506,26 @@ std::string manifest_json(const Methodology& methodology, const PriceTable& pric
 }
 
 void write_files_atomically(const std::string& directory, const std::vector<std::pair<std::string, std::string>>& files) {
+  write_files_atomically(directory, files, {});
+}
+
+void write_files_atomically(const std::string& directory, const std::vector<std::pair<std::string, std::string>>& texts,
+                            const std::vector<StreamedOutput>& streamed) {
+  // Every file as a name and a function that writes its bytes: the texts first, then the streamed files.
+  struct Output {
+    std::string name;
+    std::function<void(const OutputSink&)> produce;
+  };
+  std::vector<Output> files;
+  for (const auto& [name, content] : texts)
+    files.push_back({name, [&content = content](const OutputSink& sink) { sink(content); }});
+  for (const auto& file : streamed) files.push_back({file.name, file.produce});
   namespace fs = std::filesystem;
   std::error_code error;
   fs::create_directories(directory, error);
   if (error) throw OutputError("cannot create the output directory '" + directory + "': " + error.message());
   for (const auto& file : files) {
-    const fs::path target = fs::path(directory) / file.first;
+    const fs::path target = fs::path(directory) / file.name;
     if (fs::is_directory(target, error))
       throw OutputError("cannot write '" + target.string() + "': it is a directory; the previous results are untouched");
   }
@@ -493,7 +534,7 @@ void write_files_atomically(const std::string& directory, const std::vector<std:
   auto discard = [&] {
     for (const auto& path : temporaries) fs::remove(path, error);
   };
-  for (const auto& [name, content] : files) {
+  for (const auto& [name, produce] : files) {
     // A name may hold a sub-folder ("mali-normative/transfer_values.csv"): its temporary sits beside it.
     const fs::path target = fs::path(directory) / name;
     fs::create_directories(target.parent_path(), error);
@@ -504,7 +545,15 @@ void write_files_atomically(const std::string& directory, const std::vector<std:
     const fs::path temporary = target.parent_path() / ("." + target.filename().string() + suffix);
     temporaries.push_back(temporary);
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    try {
+      produce([&out](std::string_view piece) {
+        if (out) out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+      });
+    } catch (...) {
+      out.close();
+      discard();
+      throw;
+    }
     out.close();
     if (!out) {
       discard();
@@ -517,12 +566,12 @@ void write_files_atomically(const std::string& directory, const std::vector<std:
   std::vector<std::pair<fs::path, fs::path>> set_aside;  // (target, backup)
   std::size_t placed = 0;
   auto restore = [&] {
-    for (std::size_t i = 0; i < placed; ++i) fs::remove(fs::path(directory) / files[i].first, error);
+    for (std::size_t i = 0; i < placed; ++i) fs::remove(fs::path(directory) / files[i].name, error);
     for (const auto& [target, backup] : set_aside) fs::rename(backup, target, error);
     discard();
   };
   for (std::size_t i = 0; i < files.size(); ++i) {
-    const fs::path target = fs::path(directory) / files[i].first;
+    const fs::path target = fs::path(directory) / files[i].name;
     if (fs::exists(target, error)) {
       const fs::path backup = target.parent_path() / ("." + target.filename().string() + ".previous" + suffix);
       fs::rename(target, backup, error);

@@ -2,6 +2,7 @@
 // Writers at the output edge: transfer_values.csv, basket_costs.csv and manifest.json, written to
 // temporary files and renamed into place only when the whole run succeeded.
 #include <charconv>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -70,14 +71,22 @@ class CsvRow {
 [[nodiscard]] std::string transfer_values_csv(const Methodology& methodology, const ComputeResult& result,
                                               const BootstrapResult* bootstrap = nullptr);
 
+/// Receives an output file's text piece by piece, in order.
+using OutputSink = std::function<void(std::string_view piece)>;
+
 /// One row per area, month and basket line, with the price's status, source and observations.
 [[nodiscard]] std::string basket_costs_csv(const Methodology& methodology, const ComputeResult& result);
+/// The same text passed to `sink` in pieces as it is formatted (a large country's file is 50 MB): for
+/// write_files_atomically's streamed outputs.
+void write_basket_costs_csv(const Methodology& methodology, const ComputeResult& result, const OutputSink& sink);
 
 namespace detail {
 /// basket_costs_csv with its rows cut into `blocks` blocks, formatted on two cores when there are two or more
-/// (the public function takes 16 for files over 200,000 lines, else 1). The bytes do not depend on `blocks`.
+/// (the public functions take 16 for files over 200,000 lines, else 1). The bytes do not depend on `blocks`.
 [[nodiscard]] std::string basket_costs_csv(const Methodology& methodology, const ComputeResult& result,
                                            std::size_t blocks);
+void write_basket_costs_csv(const Methodology& methodology, const ComputeResult& result, std::size_t blocks,
+                            const OutputSink& sink);
 }  // namespace detail
 
 /// What the manifest records about the run besides the result.
@@ -124,5 +133,18 @@ struct RunRecord {
 /// into place. Throws OutputError naming the path when anything fails; earlier files are left intact.
 void write_files_atomically(const std::string& directory,
                             const std::vector<std::pair<std::string, std::string>>& files);
+
+/// A file whose text a function passes to a sink in pieces as it produces them (write_basket_costs_csv).
+struct StreamedOutput {
+  std::string name;
+  std::function<void(const OutputSink& sink)> produce;
+};
+
+/// write_files_atomically with files written piece by piece as well (after `files`): a 50 MB CSV goes to disk
+/// as it is formatted, never whole in memory. All or nothing as above; an exception from a `produce` leaves
+/// the previous results intact and is rethrown.
+void write_files_atomically(const std::string& directory,
+                            const std::vector<std::pair<std::string, std::string>>& files,
+                            const std::vector<StreamedOutput>& streamed);
 
 }  // namespace meb
