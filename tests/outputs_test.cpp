@@ -266,12 +266,23 @@ TEST_CASE("outputs write_files_atomically writes streamed files piece by piece, 
   CHECK(names_in(directory) == std::set<std::string>{"a.csv", "big.csv", "sub"});
 }
 
+namespace {
+/// The shipped BFA file under the Sahel basket: every area and month of its history (4,802 area-months).
+const std::pair<meb::Methodology, meb::ComputeResult>& bfa_history() {
+  static const auto computed = [] {
+    const meb::Methodology methodology = meb::load_methodology(MEB_SOURCE_DIR "/scenarios/sahel-normative.yaml");
+    meb::PriceTable prices;
+    meb::read_price_file(MEB_SOURCE_DIR "/data/bfa/wfp_food_prices_bfa_hdx_2020-08.csv",
+                         meb::make_price_filter(methodology, false), prices);
+    return std::make_pair(methodology,
+                          meb::compute(methodology, prices, nullptr, std::nullopt, std::nullopt, nullptr));
+  }();
+  return computed;
+}
+}  // namespace
+
 TEST_CASE("outputs write_basket_costs_csv streams the bytes of basket_costs_csv", "[outputs]") {
-  const meb::Methodology methodology = meb::load_methodology(MEB_SOURCE_DIR "/scenarios/sahel-normative.yaml");
-  meb::PriceTable prices;
-  meb::read_price_file(MEB_SOURCE_DIR "/data/bfa/wfp_food_prices_bfa_hdx_2020-08.csv",
-                       meb::make_price_filter(methodology, false), prices);
-  const meb::ComputeResult result = meb::compute(methodology, prices, nullptr, std::nullopt, std::nullopt, nullptr);
+  const auto& [methodology, result] = bfa_history();
   for (const std::size_t blocks : {1, 4, 16}) {
     std::string streamed;
     std::size_t pieces = 0;
@@ -447,12 +458,7 @@ TEST_CASE("outputs nutrition_check takes the table given, else the methodology's
 }
 
 TEST_CASE("outputs basket_costs formatted in blocks on two cores is byte for byte the one-pass file", "[outputs]") {
-  // The shipped BFA file under the Sahel basket: every area and month of its history.
-  const meb::Methodology methodology = meb::load_methodology(MEB_SOURCE_DIR "/scenarios/sahel-normative.yaml");
-  meb::PriceTable prices;
-  meb::read_price_file(MEB_SOURCE_DIR "/data/bfa/wfp_food_prices_bfa_hdx_2020-08.csv",
-                       meb::make_price_filter(methodology, false), prices);
-  const meb::ComputeResult result = meb::compute(methodology, prices, nullptr, std::nullopt, std::nullopt, nullptr);
+  const auto& [methodology, result] = bfa_history();
   REQUIRE(result.rows.size() > 1000);
   const std::string one_pass = meb::detail::basket_costs_csv(methodology, result, 1);
   // One line per area-month and basket line, after the header.
