@@ -60,8 +60,6 @@ std::uint64_t delimiter_mask(const char* data) {
 #endif
 }
 
-int lowest_bit(std::uint64_t mask) { return __builtin_ctzll(mask); }  // mask != 0
-
 }  // namespace
 
 void CsvReader::load_window(std::size_t from) {
@@ -75,20 +73,6 @@ void CsvReader::load_window(std::size_t from) {
   char tail[64] = {};
   std::memcpy(tail, buffer_.data() + from, buffer_.size() - from);
   delimiters_ = delimiter_mask(tail);
-}
-
-std::size_t CsvReader::find_delimiter(std::size_t from) {
-  const std::size_t size = buffer_.size();
-  if (from >= size) return size;
-  if (!window_loaded_ || from < window_ || from - window_ >= 64) load_window(from);
-  while (true) {
-    const std::uint64_t ahead = delimiters_ >> (from - window_);
-    if (ahead != 0) return from + static_cast<std::size_t>(lowest_bit(ahead));
-    const std::size_t next_window = window_ + 64;
-    if (next_window >= size) return size;
-    load_window(next_window);
-    from = next_window;
-  }
 }
 
 bool CsvReader::next(std::vector<std::string_view>& fields) {

@@ -16,6 +16,10 @@
 #include "meb/sha256.hpp"
 #include "mapped_file.hpp"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace meb {
 
 std::string_view to_string(PriceLayout layout) {
@@ -538,6 +542,38 @@ struct ByteCounts {
   std::size_t line_breaks = 0;
 };
 
+/// Hot path (it runs over half of every large file before the halves are parsed): 16 bytes at a time with
+/// SSE2, each match subtracting -1 from a byte counter, summed (psadbw) before a counter can overflow.
+ByteCounts count_quotes_and_line_breaks(const char* begin, const char* end) {
+  ByteCounts counts;
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i line_break = _mm_set1_epi8('\n');
+  const __m128i zero = _mm_setzero_si128();
+  while (end - begin >= 16) {
+    const char* stop = begin + std::min<std::ptrdiff_t>((end - begin) / 16, 255) * 16;
+    __m128i quotes = zero, line_breaks = zero;
+    for (; begin != stop; begin += 16) {
+      const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(begin));
+      quotes = _mm_sub_epi8(quotes, _mm_cmpeq_epi8(bytes, quote));
+      line_breaks = _mm_sub_epi8(line_breaks, _mm_cmpeq_epi8(bytes, line_break));
+    }
+    const auto sum = [&](__m128i counters) {
+      const __m128i sums = _mm_sad_epu8(counters, zero);
+      return static_cast<std::size_t>(_mm_cvtsi128_si32(sums)) +
+             static_cast<std::size_t>(_mm_cvtsi128_si32(_mm_srli_si128(sums, 8)));
+    };
+    counts.quotes += sum(quotes);
+    counts.line_breaks += sum(line_breaks);
+  }
+#endif
+  for (; begin != end; ++begin) {
+    counts.quotes += static_cast<std::size_t>(*begin == '"');
+    counts.line_breaks += static_cast<std::size_t>(*begin == '\n');
+  }
+  return counts;
+}
+
 ByteCounts count_quotes_and_line_breaks(std::string_view content, std::size_t from, std::size_t to,
                                         const detail::MappedFile* mapped) {
   to = std::min(to, content.size());
@@ -545,14 +581,9 @@ ByteCounts count_quotes_and_line_breaks(std::string_view content, std::size_t fr
   ByteCounts counts;
   for (std::size_t start = from; start < to; start += kWindow) {
     const std::size_t end = std::min(to, start + kWindow);
-    // Branch-free, so that the compiler vectorises it: one pass for both counts.
-    std::size_t quotes = 0, line_breaks = 0;
-    for (const char* c = content.data() + start; c != content.data() + end; ++c) {
-      quotes += static_cast<std::size_t>(*c == '"');
-      line_breaks += static_cast<std::size_t>(*c == '\n');
-    }
-    counts.quotes += quotes;
-    counts.line_breaks += line_breaks;
+    const ByteCounts window = count_quotes_and_line_breaks(content.data() + start, content.data() + end);
+    counts.quotes += window.quotes;
+    counts.line_breaks += window.line_breaks;
     if (mapped != nullptr) mapped->release(start, end);
   }
   return counts;

@@ -51,8 +51,20 @@ class CsvReader {
   std::uint64_t delimiters_ = 0;
   bool window_loaded_ = false;
 
-  /// The position of the first ',' or '\n' at or after `from`, or the buffer's size.
-  std::size_t find_delimiter(std::size_t from);
+  /// The position of the first ',' or '\n' at or after `from`, or the buffer's size. Inline: once a field.
+  std::size_t find_delimiter(std::size_t from) {
+    const std::size_t size = buffer_.size();
+    if (from >= size) return size;
+    if (!window_loaded_ || from < window_ || from - window_ >= 64) load_window(from);
+    while (true) {
+      const std::uint64_t ahead = delimiters_ >> (from - window_);
+      if (ahead != 0) return from + static_cast<std::size_t>(__builtin_ctzll(ahead));
+      const std::size_t next_window = window_ + 64;
+      if (next_window >= size) return size;
+      load_window(next_window);
+      from = next_window;
+    }
+  }
   void load_window(std::size_t from);
 };
 
