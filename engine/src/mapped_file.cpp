@@ -1,13 +1,79 @@
 #include "mapped_file.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <csignal>
+#include <cstdint>
+#include <mutex>
 #include <utility>
 
 namespace meb::detail {
+
+namespace {
+
+// A file truncated while it is mapped makes a read past its new end raise SIGBUS, which would kill the run.
+// The engine's mappings are registered here; the handler recognises a fault inside one, puts a page of zeros in
+// place of the missing one (so the reader runs on, over zeros) and marks the mapping: the reader then fails
+// with an error saying the file changed while it was read. A fault elsewhere goes to the previous handler.
+constexpr std::size_t kSlots = 16;
+std::atomic<const char*> g_begin[kSlots];
+std::atomic<std::size_t> g_size[kSlots];
+std::atomic<bool> g_truncated[kSlots];
+struct sigaction g_previous {};
+std::once_flag g_installed;
+
+void on_bus_error(int signal_number, siginfo_t* info, void* context) {
+  const char* address = static_cast<const char*>(info->si_addr);
+  for (std::size_t slot = 0; slot < kSlots; ++slot) {
+    const char* begin = g_begin[slot].load();
+    if (begin == nullptr || address < begin || address >= begin + g_size[slot].load()) continue;
+    const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+    void* start = reinterpret_cast<void*>(reinterpret_cast<std::uintptr_t>(address) / page * page);
+    // mmap is a plain system call: safe to make here, though POSIX does not list it as async-signal-safe.
+    if (::mmap(start, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED) {
+      g_truncated[slot].store(true);
+      return;
+    }
+    break;
+  }
+  if ((g_previous.sa_flags & SA_SIGINFO) != 0 && g_previous.sa_sigaction != nullptr) {
+    g_previous.sa_sigaction(signal_number, info, context);
+  } else if (g_previous.sa_handler != SIG_DFL && g_previous.sa_handler != SIG_IGN) {
+    g_previous.sa_handler(signal_number);
+  } else {
+    ::signal(SIGBUS, SIG_DFL);
+    ::raise(SIGBUS);
+  }
+}
+
+void install_handler() {
+  std::call_once(g_installed, [] {
+    struct sigaction action {};
+    action.sa_sigaction = on_bus_error;
+    action.sa_flags = SA_SIGINFO;
+    sigemptyset(&action.sa_mask);
+    ::sigaction(SIGBUS, &action, &g_previous);
+  });
+}
+
+/// A free slot for a mapping, or kSlots when all are taken.
+std::size_t register_mapping(const char* begin, std::size_t size) {
+  for (std::size_t slot = 0; slot < kSlots; ++slot) {
+    const char* expected = nullptr;
+    if (!g_begin[slot].compare_exchange_strong(expected, begin)) continue;
+    g_size[slot].store(size);
+    g_truncated[slot].store(false);
+    return slot;
+  }
+  return kSlots;
+}
+
+}  // namespace
 
 std::optional<MappedFile> MappedFile::open(const std::string& path) {
   // Looked at before it is opened: opening a pipe would take its writer's data from the reader that follows.
@@ -24,26 +90,41 @@ std::optional<MappedFile> MappedFile::open(const std::string& path) {
   }
   ::close(descriptor);  // the mapping keeps the file
   if (address == MAP_FAILED) return std::nullopt;
+  install_handler();
+  const std::size_t slot = register_mapping(static_cast<const char*>(address), size);
+  if (slot == kSlots) {  // more than 16 files mapped at once: the caller reads this one another way
+    ::munmap(address, size);
+    return std::nullopt;
+  }
   // Read front to back: the kernel reads ahead further.
   (void)::madvise(address, size, MADV_SEQUENTIAL);
-  return MappedFile(static_cast<const char*>(address), size);
+  return MappedFile(static_cast<const char*>(address), size, slot);
 }
 
-MappedFile::~MappedFile() {
-  if (data_ != nullptr) ::munmap(const_cast<char*>(data_), size_);
+void MappedFile::unmap() {
+  if (data_ == nullptr) return;
+  ::munmap(const_cast<char*>(data_), size_);
+  g_begin[slot_].store(nullptr);
+  data_ = nullptr;
+  size_ = 0;
 }
+
+MappedFile::~MappedFile() { unmap(); }
 
 MappedFile::MappedFile(MappedFile&& other) noexcept
-    : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+    : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)), slot_(other.slot_) {}
 
 MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
   if (this != &other) {
-    if (data_ != nullptr) ::munmap(const_cast<char*>(data_), size_);
+    unmap();
     data_ = std::exchange(other.data_, nullptr);
     size_ = std::exchange(other.size_, 0);
+    slot_ = other.slot_;
   }
   return *this;
 }
+
+bool MappedFile::truncated() const { return data_ != nullptr && g_truncated[slot_].load(); }
 
 void MappedFile::release(std::size_t from, std::size_t to) const {
   static const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));

@@ -1,7 +1,8 @@
 #pragma once
 // A whole file mapped read-only into memory (private to the engine), for the price reader's hot path: the
 // bytes are read where the page cache holds them, without a copy, and the pages a reader has finished with are
-// handed back, so the resident memory stays a few windows wide whatever the size of the file.
+// handed back, so the resident memory stays a few windows wide whatever the size of the file. A file truncated
+// by another program while mapped is noticed (truncated()) instead of killing the process with SIGBUS.
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -26,10 +27,16 @@ class MappedFile {
   /// MADV_DONTNEED). Their bytes stay readable: a later read maps them again from the page cache.
   void release(std::size_t from, std::size_t to) const;
 
+  /// True when the file was truncated while mapped and a read fell past its new end: that read saw zeros
+  /// (a SIGBUS handler put them in place) and the bytes read are not the file's.
+  [[nodiscard]] bool truncated() const;
+
  private:
-  MappedFile(const char* data, std::size_t size) : data_(data), size_(size) {}
+  MappedFile(const char* data, std::size_t size, std::size_t slot) : data_(data), size_(size), slot_(slot) {}
+  void unmap();
   const char* data_ = nullptr;
   std::size_t size_ = 0;
+  std::size_t slot_ = 0;  // in the registry the SIGBUS handler reads
 };
 
 /// Releases the pages of a mapped file behind one reader as it moves forward, a window at a time.

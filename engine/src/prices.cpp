@@ -7,6 +7,7 @@
 #include <atomic>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <optional>
 #include <thread>
 #include <unordered_map>
@@ -797,9 +798,17 @@ void detail::read_prices_in_parts(const std::string& path, std::string_view cont
 }
 
 std::optional<StreamedFile> detail::read_price_file_mapped(const std::string& path, const PriceFilter& filter,
-                                                           PriceTable& table, std::size_t parse_parts) {
+                                                           PriceTable& table, std::size_t parse_parts,
+                                                           const std::function<void()>& after_mapping) {
   std::optional<MappedFile> mapped = MappedFile::open(path);
   if (!mapped) return std::nullopt;
+  if (after_mapping) after_mapping();
+  // A file cut short by another program while it was read: its bytes past the cut read as zeros.
+  const auto check_whole = [&] {
+    if (mapped->truncated())
+      throw InputError(path + ": the file was truncated by another program while it was read (" +
+                       std::to_string(mapped->bytes().size()) + " bytes when opened); read it again once it is complete");
+  };
   const std::string_view bytes = mapped->bytes();
   // The SHA-256 for the manifest is computed on a thread of its own while the file is parsed: hashing is
   // serial and runs at about 1.6 GB/s, so it would otherwise add a fifth to the read of a large file.
@@ -821,9 +830,11 @@ std::optional<StreamedFile> detail::read_price_file_mapped(const std::string& pa
   } catch (...) {
     stop = true;
     hasher.join();
+    check_whole();  // the zeros, not the file, made the error
     throw;
   }
   hasher.join();
+  check_whole();
   return file;
 }
 

@@ -4,6 +4,7 @@
 // written here; the conversion to each basket item's unit happens when series are built
 // (price_series.hpp), where the item is known.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -169,9 +170,12 @@ StreamedFile read_price_file_hashed(const std::string& path, const PriceFilter& 
 
 namespace detail {
 /// The mapped read of read_price_file_hashed with a given number of parse parts (as read_prices_in_parts);
-/// nothing when the file cannot be mapped.
+/// nothing when the file cannot be mapped. `after_mapping`, when given, runs once the file is mapped and
+/// before it is read (tests truncate the file there). Throws InputError when the file was truncated while
+/// it was read.
 std::optional<StreamedFile> read_price_file_mapped(const std::string& path, const PriceFilter& filter,
-                                                   PriceTable& table, std::size_t parse_parts);
+                                                   PriceTable& table, std::size_t parse_parts,
+                                                   const std::function<void()>& after_mapping = {});
 }  // namespace detail
 
 }  // namespace meb
