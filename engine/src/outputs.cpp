@@ -205,54 +205,85 @@ std::string transfer_values_csv(const Methodology& methodology, const ComputeRes
 
 namespace {
 
+/// The fields of basket_costs.csv that repeat (names of areas, months, lines and series), written once as
+/// CSV (quoted where needed) with their separators, so that a row is mostly copies of ready text.
+struct BasketCostsText {
+  std::string methodology;                // "id,"
+  std::vector<std::string> area_prefix;   // per area: "level,area,parent,"
+  std::vector<std::string> area;          // per area, as a source_area field
+  std::vector<std::string> month;         // per month index: "YYYY-MM"
+  std::vector<std::string> line;          // per line: ",component,tier,item,"
+  std::vector<std::string> item;          // per line: the item as a priced_as field
+  std::vector<std::string> quantity_unit; // per line: ",quantity,unit,"
+  std::vector<std::string> series;        // per series: its name as a priced_as field
+  std::string stated, survey, food_share; // the priced_as of lines without a market price
+
+  BasketCostsText(const Methodology& methodology_, const ComputeResult& result) {
+    methodology = csv_field(methodology_.id) + ",";
+    for (std::size_t a = 0; a < result.areas.areas.size(); ++a) {
+      const Area& each = result.areas.areas[a];
+      area.push_back(csv_field(each.name));
+      area_prefix.push_back(std::string(to_string(each.level)) + "," + area.back() + "," +
+                            csv_field(result.areas.parent_name(a)) + ",");
+    }
+    for (std::size_t m = 0; m < result.panel.months; ++m) month.push_back(result.panel.month_at(m).to_string());
+    for (const CostLine& cost_line : result.lines) {
+      line.push_back("," + csv_field(cost_line.component) + "," + std::string(to_string(cost_line.tier)) + "," +
+                     csv_field(cost_line.item) + ",");
+      item.push_back(csv_field(cost_line.item));
+      quantity_unit.push_back("," + format_number(cost_line.monthly_quantity) + "," + csv_field(cost_line.unit) + ",");
+    }
+    for (const auto& each : result.panel.series) series.push_back(csv_field(each.name));
+    stated = csv_field("stated cost");
+    survey = csv_field("survey reference group: " + std::string(to_string(methodology_.reference_group.statistic)) +
+                       " spending per " +
+                       (methodology_.reference_group.per_adult_equivalent ? "adult equivalent" : "person") +
+                       (methodology_.reference_group.pooled ? " x area price index" : ""));
+    food_share = csv_field("food x (1 / food share - 1)");
+  }
+};
+
 /// Hot path: the rows [begin, end) of basket_costs.csv (one line per area-month and basket line: 52 MB for a large
-/// country), appended to `out` without a temporary string per field.
-void append_basket_rows(std::string& out, const Methodology& methodology, const ComputeResult& result,
-                        const std::vector<std::string>& month_labels, std::size_t begin, std::size_t end) {
-  const std::string survey_priced_as =
-      "survey reference group: " + std::string(to_string(methodology.reference_group.statistic)) + " spending per " +
-      (methodology.reference_group.per_adult_equivalent ? "adult equivalent" : "person") +
-      (methodology.reference_group.pooled ? " x area price index" : "");
+/// country), appended to `out` from the ready text of `text` (the columns of basket_costs_csv's header).
+void append_basket_rows(std::string& out, const ComputeResult& result, const BasketCostsText& text, std::size_t begin,
+                        std::size_t end) {
   std::string composite;
   for (std::size_t r = begin; r < end; ++r) {
     const AreaMonth& row = result.rows[r];
-    const Area& area = result.areas.areas[static_cast<std::size_t>(row.area)];
+    const std::string& area_prefix = text.area_prefix[static_cast<std::size_t>(row.area)];
+    const std::string& month = text.month[row.month];
     for (std::size_t l = 0; l < result.lines.size(); ++l) {
       const CostLine& line = result.lines[l];
       const LinePrice& price = result.line_price(r, l);
       const bool missing = price.status == PriceStatus::missing;
-      std::string_view priced_as;
-      if (line.kind == CostLine::Kind::stated) priced_as = "stated cost";
-      else if (line.kind == CostLine::Kind::survey) priced_as = survey_priced_as;
-      else if (line.kind == CostLine::Kind::food_share) priced_as = "food x (1 / food share - 1)";
-      else if (price.priced_as >= 0) priced_as = result.panel.series[static_cast<std::size_t>(price.priced_as)].name;
+      out += text.methodology;
+      out += area_prefix;
+      out += month;
+      out += text.line[l];
+      if (line.kind == CostLine::Kind::stated) out += text.stated;
+      else if (line.kind == CostLine::Kind::survey) out += text.survey;
+      else if (line.kind == CostLine::Kind::food_share) out += text.food_share;
+      else if (price.priced_as >= 0) out += text.series[static_cast<std::size_t>(price.priced_as)];
       else if (line.kind == CostLine::Kind::composite && !missing) {
         composite = composite_sources(line, result.panel, static_cast<std::size_t>(row.area), row.month);
-        priced_as = composite;
-      } else if (!missing) priced_as = line.item;
-      const std::string_view source_area =
-          price.source_area >= 0 ? std::string_view(result.areas.areas[static_cast<std::size_t>(price.source_area)].name)
-                                 : std::string_view();
-      const std::string_view source_month =
-          price.source_month >= 0 ? std::string_view(month_labels[static_cast<std::size_t>(price.source_month)])
-                                  : std::string_view();
-      detail::CsvRow csv(out);
-      csv.text(methodology.id)
-          .text(to_string(area.level))
-          .text(area.name)
-          .text(result.areas.parent_name(static_cast<std::size_t>(row.area)))
-          .text(month_labels[row.month])
-          .text(line.component)
-          .text(to_string(line.tier))
-          .text(line.item)
-          .text(priced_as)
-          .number(line.monthly_quantity)
-          .text(line.unit)
-          .number(price.price)
-          .text(price.source == LineSource::market ? to_string(price.status) : to_string(price.source));
-      if (missing || price.source == LineSource::stated || price.source == LineSource::food_share) csv.text("");
-      else csv.count(static_cast<std::size_t>(price.observations));
-      csv.text(source_area).text(source_month).number(result.line_cost(r, l));
+        append_csv_field(out, composite);
+      } else if (!missing) out += text.item[l];
+      out += text.quantity_unit[l];
+      append_number(out, price.price);
+      out += ',';
+      out += price.source == LineSource::market ? to_string(price.status) : to_string(price.source);
+      out += ',';
+      if (!(missing || price.source == LineSource::stated || price.source == LineSource::food_share)) {
+        char digits[24];
+        out.append(digits, std::to_chars(digits, digits + sizeof digits, static_cast<std::size_t>(price.observations)).ptr);
+      }
+      out += ',';
+      if (price.source_area >= 0) out += text.area[static_cast<std::size_t>(price.source_area)];
+      out += ',';
+      if (price.source_month >= 0) out += text.month[static_cast<std::size_t>(price.source_month)];
+      out += ',';
+      append_number(out, result.line_cost(r, l));
+      out += '\n';
     }
   }
 }
@@ -368,17 +399,16 @@ void detail::write_basket_costs_csv(const Methodology& methodology, const Comput
                                     const OutputSink& sink) {
   sink("methodology,area_level,area,parent_area,month,component,tier,item,priced_as,quantity,unit,price,price_status,"
        "observations,source_area,source_month,cost\n");
-  std::vector<std::string> month_labels;
-  for (std::size_t m = 0; m < result.panel.months; ++m) month_labels.push_back(result.panel.month_at(m).to_string());
+  const BasketCostsText text(methodology, result);
   const std::size_t rows = result.rows.size();
   blocks = std::max<std::size_t>(blocks, 1);
-  const auto format_block = [&](std::string& text, std::size_t block) {
-    append_basket_rows(text, methodology, result, month_labels, rows * block / blocks, rows * (block + 1) / blocks);
+  const auto format_block = [&](std::string& out, std::size_t block) {
+    append_basket_rows(out, result, text, rows * block / blocks, rows * (block + 1) / blocks);
   };
   if (blocks == 1) {
-    std::string text;
-    format_block(text, 0);
-    sink(text);
+    std::string out;
+    format_block(out, 0);
+    sink(out);
   } else {
     emit_blocks_on_two_cores(blocks, format_block, sink);
   }
