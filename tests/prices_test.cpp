@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -968,8 +969,22 @@ TEST_CASE("a price file truncated by another program while it is read is an erro
     PriceTable table;
     const auto cut = [&] { REQUIRE(::truncate(path.c_str(), 8192) == 0); };
     REQUIRE_THROWS_WITH(meb::detail::read_price_file_mapped(path, filter, table, parts, cut),
-                        Catch::Contains(path) && Catch::Contains("truncated by another program while it was read") &&
+                        Catch::Contains(path) && Catch::Contains("changed (truncated or rewritten) by another program") &&
                             Catch::Contains(std::to_string(content.size()) + " bytes when opened"));
+  }
+  // Rewritten in place (same size, new bytes, a later modification time) between mapping and reading.
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << content;
+  {
+    PriceTable table;
+    std::string rewritten = content;
+    rewritten[rewritten.size() - 3] = '9';
+    const auto rewrite = [&] {
+      struct timespec times[2] = {{0, UTIME_OMIT}, {1, 0}};  // a modification time that cannot be the file's
+      std::ofstream(path, std::ios::binary | std::ios::in | std::ios::out) << rewritten;
+      REQUIRE(::utimensat(AT_FDCWD, path.c_str(), times, 0) == 0);
+    };
+    REQUIRE_THROWS_WITH(meb::detail::read_price_file_mapped(path, filter, table, 1, rewrite),
+                        Catch::Contains("changed (truncated or rewritten) by another program"));
   }
   // Written again in full, it reads without error: nothing of the earlier cut is left behind.
   std::ofstream(path, std::ios::binary | std::ios::trunc) << content;

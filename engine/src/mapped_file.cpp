@@ -17,6 +17,7 @@ namespace meb::detail {
 namespace {
 
 // A file truncated while it is mapped makes a read past its new end raise SIGBUS, which would kill the run.
+// (A file replaced by a rename is no concern: the mapping keeps the old one, unchanged.)
 // The engine's mappings are registered here; the handler recognises a fault inside one, puts a page of zeros in
 // place of the missing one (so the reader runs on, over zeros) and marks the mapping: the reader then fails
 // with an error saying the file changed while it was read. A fault elsewhere goes to the previous handler.
@@ -88,31 +89,39 @@ std::optional<MappedFile> MappedFile::open(const std::string& path) {
     size = static_cast<std::size_t>(status.st_size);
     address = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, descriptor, 0);
   }
-  ::close(descriptor);  // the mapping keeps the file
-  if (address == MAP_FAILED) return std::nullopt;
+  if (address == MAP_FAILED) {
+    ::close(descriptor);
+    return std::nullopt;
+  }
   install_handler();
   const std::size_t slot = register_mapping(static_cast<const char*>(address), size);
   if (slot == kSlots) {  // more than 16 files mapped at once: the caller reads this one another way
     ::munmap(address, size);
+    ::close(descriptor);
     return std::nullopt;
   }
   // Read front to back: the kernel reads ahead further.
   (void)::madvise(address, size, MADV_SEQUENTIAL);
-  return MappedFile(static_cast<const char*>(address), size, slot);
+  MappedFile file(static_cast<const char*>(address), size, slot);
+  file.descriptor_ = descriptor;  // kept open to see, at the end, whether the file changed
+  file.modified_seconds_ = static_cast<std::int64_t>(status.st_mtim.tv_sec);
+  file.modified_nanoseconds_ = static_cast<std::int64_t>(status.st_mtim.tv_nsec);
+  return file;
 }
 
 void MappedFile::unmap() {
   if (data_ == nullptr) return;
   ::munmap(const_cast<char*>(data_), size_);
+  ::close(descriptor_);
   g_begin[slot_].store(nullptr);
   data_ = nullptr;
   size_ = 0;
+  descriptor_ = -1;
 }
 
 MappedFile::~MappedFile() { unmap(); }
 
-MappedFile::MappedFile(MappedFile&& other) noexcept
-    : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)), slot_(other.slot_) {}
+MappedFile::MappedFile(MappedFile&& other) noexcept { *this = std::move(other); }
 
 MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
   if (this != &other) {
@@ -120,11 +129,23 @@ MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
     data_ = std::exchange(other.data_, nullptr);
     size_ = std::exchange(other.size_, 0);
     slot_ = other.slot_;
+    descriptor_ = std::exchange(other.descriptor_, -1);
+    modified_seconds_ = other.modified_seconds_;
+    modified_nanoseconds_ = other.modified_nanoseconds_;
   }
   return *this;
 }
 
-bool MappedFile::truncated() const { return data_ != nullptr && g_truncated[slot_].load(); }
+bool MappedFile::changed() const {
+  if (data_ == nullptr) return false;
+  if (g_truncated[slot_].load()) return true;
+  // Written in place (same inode): another size or another modification time than when it was opened.
+  struct stat now {};
+  if (::fstat(descriptor_, &now) != 0) return true;
+  return static_cast<std::size_t>(now.st_size) != size_ ||
+         static_cast<std::int64_t>(now.st_mtim.tv_sec) != modified_seconds_ ||
+         static_cast<std::int64_t>(now.st_mtim.tv_nsec) != modified_nanoseconds_;
+}
 
 void MappedFile::release(std::size_t from, std::size_t to) const {
   static const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));

@@ -2,8 +2,9 @@
 // A whole file mapped read-only into memory (private to the engine), for the price reader's hot path: the
 // bytes are read where the page cache holds them, without a copy, and the pages a reader has finished with are
 // handed back, so the resident memory stays a few windows wide whatever the size of the file. A file truncated
-// by another program while mapped is noticed (truncated()) instead of killing the process with SIGBUS.
+// or rewritten by another program while mapped is noticed (changed()), not a SIGBUS that kills the process.
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,9 +28,11 @@ class MappedFile {
   /// MADV_DONTNEED). Their bytes stay readable: a later read maps them again from the page cache.
   void release(std::size_t from, std::size_t to) const;
 
-  /// True when the file was truncated while mapped and a read fell past its new end: that read saw zeros
-  /// (a SIGBUS handler put them in place) and the bytes read are not the file's.
-  [[nodiscard]] bool truncated() const;
+  /// True when another program changed the file while it was mapped: it was truncated and a read fell past
+  /// its new end (that read saw zeros, which a SIGBUS handler put in place), or it was written in place (its
+  /// size or modification time differ from when it was opened). The bytes read, and their digest, may then
+  /// not be one version of the file.
+  [[nodiscard]] bool changed() const;
 
  private:
   MappedFile(const char* data, std::size_t size, std::size_t slot) : data_(data), size_(size), slot_(slot) {}
@@ -37,6 +40,8 @@ class MappedFile {
   const char* data_ = nullptr;
   std::size_t size_ = 0;
   std::size_t slot_ = 0;  // in the registry the SIGBUS handler reads
+  int descriptor_ = -1;
+  std::int64_t modified_seconds_ = 0, modified_nanoseconds_ = 0;
 };
 
 /// Releases the pages of a mapped file behind one reader as it moves forward, a window at a time.

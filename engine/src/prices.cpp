@@ -803,10 +803,11 @@ std::optional<StreamedFile> detail::read_price_file_mapped(const std::string& pa
   std::optional<MappedFile> mapped = MappedFile::open(path);
   if (!mapped) return std::nullopt;
   if (after_mapping) after_mapping();
-  // A file cut short by another program while it was read: its bytes past the cut read as zeros.
+  // A file cut short or rewritten by another program while it was read: the bytes parsed and hashed may not be
+  // one version of it (past a cut they read as zeros).
   const auto check_whole = [&] {
-    if (mapped->truncated())
-      throw InputError(path + ": the file was truncated by another program while it was read (" +
+    if (mapped->changed())
+      throw InputError(path + ": the file was changed (truncated or rewritten) by another program while it was read (" +
                        std::to_string(mapped->bytes().size()) + " bytes when opened); read it again once it is complete");
   };
   const std::string_view bytes = mapped->bytes();
@@ -815,15 +816,20 @@ std::optional<StreamedFile> detail::read_price_file_mapped(const std::string& pa
   std::atomic<bool> stop{false};
   StreamedFile file;
   file.bytes = bytes.size();
+  std::exception_ptr hash_error;
   std::thread hasher([&] {
-    Sha256 digest;
-    PageRelease release(&*mapped, 0, kReleaseWindow);
-    constexpr std::size_t kPiece = std::size_t{1} << 20;
-    for (std::size_t at = 0; at < bytes.size() && !stop.load(std::memory_order_relaxed); at += kPiece) {
-      digest.update(bytes.substr(at, kPiece));
-      release.reached(std::min(bytes.size(), at + kPiece));
+    try {
+      Sha256 digest;
+      PageRelease release(&*mapped, 0, kReleaseWindow);
+      constexpr std::size_t kPiece = std::size_t{1} << 20;
+      for (std::size_t at = 0; at < bytes.size() && !stop.load(std::memory_order_relaxed); at += kPiece) {
+        digest.update(bytes.substr(at, kPiece));
+        release.reached(std::min(bytes.size(), at + kPiece));
+      }
+      file.sha256 = digest.hex_digest();
+    } catch (...) {
+      hash_error = std::current_exception();
     }
-    file.sha256 = digest.hex_digest();
   });
   try {
     read_prices_in_parts(path, bytes, filter, table, parse_parts, &*mapped);
@@ -835,6 +841,7 @@ std::optional<StreamedFile> detail::read_price_file_mapped(const std::string& pa
   }
   hasher.join();
   check_whole();
+  if (hash_error) std::rethrow_exception(hash_error);
   return file;
 }
 
