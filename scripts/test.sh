@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Usage: scripts/test.sh [--sanitize]
-# Builds and runs every ctest entry (C++ and Python) with the release preset, or with the
-# address/undefined sanitizer preset "asan" when --sanitize is given.
+# Usage: scripts/test.sh [--sanitize | --tsan]
+# Builds and runs every ctest entry (C++ and Python) with the release preset, with the
+# address/undefined sanitizer preset "asan" when --sanitize is given, or with the thread sanitizer preset
+# "tsan" when --tsan is given.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,12 +13,16 @@ while [ "$#" -gt 0 ]; do
       preset=asan
       shift
       ;;
+    --tsan)
+      preset=tsan
+      shift
+      ;;
     -h|--help)
-      echo "Usage: scripts/test.sh [--sanitize]"
+      echo "Usage: scripts/test.sh [--sanitize | --tsan]"
       exit 0
       ;;
     *)
-      echo "test.sh: unknown argument '$1' (usage: scripts/test.sh [--sanitize])" >&2
+      echo "test.sh: unknown argument '$1' (usage: scripts/test.sh [--sanitize | --tsan])" >&2
       exit 2
       ;;
   esac
@@ -27,6 +32,9 @@ if [ "$preset" = asan ]; then
   # Any sanitizer report must fail the run, not just print.
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+fi
+if [ "$preset" = tsan ]; then
+  export TSAN_OPTIONS=halt_on_error=1
 fi
 
 bash scripts/build.sh --preset "$preset"
