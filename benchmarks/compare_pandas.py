@@ -216,10 +216,12 @@ def summary(runs: list[dict]) -> dict:
 
 
 def fit_exponent(sizes: list[int], times: list[float]) -> float | None:
-    """b in time = a x rows^b, least squares on log-log."""
-    if len(sizes) < 2:
+    """b in time = a x rows^b, least squares on log-log over the sizes whose time is above zero (GNU time's CPU
+    times are 0.01 s steps: the engine's 20 processes at 10^5 rows can all read 0.00)."""
+    points = [(size, time) for size, time in zip(sizes, times) if time > 0]
+    if len(points) < 2:
         return None
-    slope, _intercept = np.polyfit(np.log(sizes), np.log(times), 1)
+    slope, _intercept = np.polyfit(np.log([p[0] for p in points]), np.log([p[1] for p in points]), 1)
     return float(slope)
 
 
@@ -389,7 +391,8 @@ def main(argv=None) -> int:
             report["exponent"]["pandas_median"] = fit_exponent([s["rows"] for s in with_p],
                                                                [s["pandas"]["median"] for s in with_p])
         print("\ngrowth exponent b (time ~ rows^b, least squares on log-log over "
-              f"{', '.join(f'{x:.0e}' for x in xs)}): " + ", ".join(f"{k} {v:.3f}" for k, v in report["exponent"].items()))
+              f"{', '.join(f'{x:.0e}' for x in xs)}): " +
+              ", ".join(f"{k} {v:.3f}" if v is not None else f"{k} n/a" for k, v in report["exponent"].items()))
     if args.five_methods:
         five = five_methods(args.meb, args.workdir, int(args.five_methods), args.seed, max(args.runs, 3))
         report["five_methods"] = five
