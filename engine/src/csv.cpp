@@ -142,6 +142,40 @@ bool CsvReader::next(std::vector<std::string_view>& fields) {
   }
 }
 
+/// Hot path (it runs over half of every large file before the halves are parsed): 16 bytes at a time with
+/// SSE2, each match subtracting -1 from a byte counter, summed (psadbw) before a counter can overflow.
+ByteCounts count_quotes_and_line_breaks(std::string_view text) {
+  ByteCounts counts;
+  const char* begin = text.data();
+  const char* const end = text.data() + text.size();
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i line_break = _mm_set1_epi8('\n');
+  const __m128i zero = _mm_setzero_si128();
+  while (end - begin >= 16) {
+    const char* stop = begin + std::min<std::ptrdiff_t>((end - begin) / 16, 255) * 16;
+    __m128i quotes = zero, line_breaks = zero;
+    for (; begin != stop; begin += 16) {
+      const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(begin));
+      quotes = _mm_sub_epi8(quotes, _mm_cmpeq_epi8(bytes, quote));
+      line_breaks = _mm_sub_epi8(line_breaks, _mm_cmpeq_epi8(bytes, line_break));
+    }
+    const auto sum = [&](__m128i counters) {
+      const __m128i sums = _mm_sad_epu8(counters, zero);
+      return static_cast<std::size_t>(_mm_cvtsi128_si32(sums)) +
+             static_cast<std::size_t>(_mm_cvtsi128_si32(_mm_srli_si128(sums, 8)));
+    };
+    counts.quotes += sum(quotes);
+    counts.line_breaks += sum(line_breaks);
+  }
+#endif
+  for (; begin != end; ++begin) {
+    counts.quotes += static_cast<std::size_t>(*begin == '"');
+    counts.line_breaks += static_cast<std::size_t>(*begin == '\n');
+  }
+  return counts;
+}
+
 std::string to_lower(std::string_view text) {
   std::string out(text);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -18,10 +18,6 @@
 #include "meb/sha256.hpp"
 #include "mapped_file.hpp"
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 namespace meb {
 
 std::string_view to_string(PriceLayout layout) {
@@ -596,45 +592,10 @@ std::size_t automatic_parts(std::size_t bytes) {
   return bytes >= kParallelBytes && std::thread::hardware_concurrency() >= 2 ? 2 : 1;
 }
 
-/// The quotes and the line breaks in content[from, to), counted in one pass a window at a time, so that the
-/// pages of a mapped file are released behind the count (`mapped` may be null).
-struct ByteCounts {
-  std::size_t quotes = 0;
-  std::size_t line_breaks = 0;
-};
+using detail::ByteCounts;
 
-/// Hot path (it runs over half of every large file before the halves are parsed): 16 bytes at a time with
-/// SSE2, each match subtracting -1 from a byte counter, summed (psadbw) before a counter can overflow.
-ByteCounts count_quotes_and_line_breaks(const char* begin, const char* end) {
-  ByteCounts counts;
-#if defined(__SSE2__)
-  const __m128i quote = _mm_set1_epi8('"');
-  const __m128i line_break = _mm_set1_epi8('\n');
-  const __m128i zero = _mm_setzero_si128();
-  while (end - begin >= 16) {
-    const char* stop = begin + std::min<std::ptrdiff_t>((end - begin) / 16, 255) * 16;
-    __m128i quotes = zero, line_breaks = zero;
-    for (; begin != stop; begin += 16) {
-      const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(begin));
-      quotes = _mm_sub_epi8(quotes, _mm_cmpeq_epi8(bytes, quote));
-      line_breaks = _mm_sub_epi8(line_breaks, _mm_cmpeq_epi8(bytes, line_break));
-    }
-    const auto sum = [&](__m128i counters) {
-      const __m128i sums = _mm_sad_epu8(counters, zero);
-      return static_cast<std::size_t>(_mm_cvtsi128_si32(sums)) +
-             static_cast<std::size_t>(_mm_cvtsi128_si32(_mm_srli_si128(sums, 8)));
-    };
-    counts.quotes += sum(quotes);
-    counts.line_breaks += sum(line_breaks);
-  }
-#endif
-  for (; begin != end; ++begin) {
-    counts.quotes += static_cast<std::size_t>(*begin == '"');
-    counts.line_breaks += static_cast<std::size_t>(*begin == '\n');
-  }
-  return counts;
-}
-
+/// The quotes and the line breaks in content[from, to), counted a window at a time, so that the pages of a
+/// mapped file are released behind the count (`mapped` may be null).
 ByteCounts count_quotes_and_line_breaks(std::string_view content, std::size_t from, std::size_t to,
                                         const detail::MappedFile* mapped) {
   to = std::min(to, content.size());
@@ -642,7 +603,7 @@ ByteCounts count_quotes_and_line_breaks(std::string_view content, std::size_t fr
   ByteCounts counts;
   for (std::size_t start = from; start < to; start += kWindow) {
     const std::size_t end = std::min(to, start + kWindow);
-    const ByteCounts window = count_quotes_and_line_breaks(content.data() + start, content.data() + end);
+    const ByteCounts window = detail::count_quotes_and_line_breaks(content.substr(start, end - start));
     counts.quotes += window.quotes;
     counts.line_breaks += window.line_breaks;
     if (mapped != nullptr) mapped->release(start, end);
@@ -830,12 +791,11 @@ void with_file_name(const std::string& path, Parse&& parse) {
 std::size_t last_record_end(std::string_view buffer) {
   std::size_t newline = buffer.rfind('\n');
   if (newline == std::string_view::npos) return 0;
-  std::size_t quotes = static_cast<std::size_t>(std::count(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(newline), '"'));
+  std::size_t quotes = detail::count_quotes_and_line_breaks(buffer.substr(0, newline)).quotes;
   while (quotes % 2 != 0) {
     const std::size_t previous = newline == 0 ? std::string_view::npos : buffer.rfind('\n', newline - 1);
     if (previous == std::string_view::npos) return 0;
-    quotes -= static_cast<std::size_t>(std::count(buffer.begin() + static_cast<std::ptrdiff_t>(previous),
-                                                  buffer.begin() + static_cast<std::ptrdiff_t>(newline), '"'));
+    quotes -= detail::count_quotes_and_line_breaks(buffer.substr(previous, newline - previous)).quotes;
     newline = previous;
   }
   return newline + 1;
@@ -973,7 +933,7 @@ StreamedFile read_price_file_streamed(const std::string& path, const PriceFilter
       const std::size_t end = at_end ? rest.size() : last_record_end(rest);
       const std::string_view records = rest.substr(0, end);
       parse_long_range(records, detail::CsvReader(records, 0, next_line), opening.header, columns, reader, 0);
-      next_line += static_cast<std::size_t>(std::count(records.begin(), records.end(), '\n'));
+      next_line += detail::count_quotes_and_line_breaks(records).line_breaks;
       if (at_end) break;
       buffer.erase(0, start + end);
       start = 0;

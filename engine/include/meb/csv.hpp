@@ -68,6 +68,14 @@ class CsvReader {
   void load_window(std::size_t from);
 };
 
+/// The quotes and the line breaks of a text: where a CSV buffer can be split between records (an even number
+/// of quotes before a line break) and the line number there.
+struct ByteCounts {
+  std::size_t quotes = 0;
+  std::size_t line_breaks = 0;
+};
+[[nodiscard]] ByteCounts count_quotes_and_line_breaks(std::string_view text);
+
 /// Trims ASCII spaces and tabs on both sides, and a trailing CR. Inline: it runs on most fields of a price file.
 [[nodiscard]] inline std::string_view trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
